@@ -1,0 +1,62 @@
+"""Command-line interface: ``cfdna-erbb2 <command>``.
+
+Each command lives in its own module, which provides ``add_arguments(parser)`` and
+``run(args) -> int``; this file only wires them together, so importing the CLI stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import InputError
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("cfdna_erbb2.simulate.cli", "write a synthetic serial-cfDNA cohort with known truth"),
+    "check-samples": ("cfdna_erbb2.samples", "validate a samples sheet and report every problem"),
+    "response": ("cfdna_erbb2.response_cli", "classify molecular response per patient from a calls table"),
+    "from-cnvkit": ("cfdna_erbb2.byo", "ERBB2 calls from existing CNVkit .cnr/.cns files"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cfdna-erbb2",
+        description=(
+            "ERBB2 (HER2) amplification and molecular response in serial cell-free DNA. "
+            "The Snakemake workflow runs the whole pipeline; these commands are its parts."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        doc = (module.__doc__ or help_text).strip()
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 success, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._module.run(args))
+    except InputError as exc:
+        print(f"cfdna-erbb2 {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
