@@ -16,14 +16,21 @@ from .errors import InputError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "simulate": ("cfdna_erbb2.simulate.cli", "write a synthetic serial-cfDNA cohort with known truth"),
+    "simulate": (
+        "cfdna_erbb2.simulate.cli",
+        "write a synthetic serial-cfDNA cohort with known truth",
+    ),
     "check-samples": ("cfdna_erbb2.samples", "validate a samples sheet and report every problem"),
-    "response": ("cfdna_erbb2.response_cli", "classify molecular response per patient from a calls table"),
+    "response": (
+        "cfdna_erbb2.response_cli",
+        "classify molecular response per patient from a calls table",
+    ),
     "from-cnvkit": ("cfdna_erbb2.byo", "ERBB2 calls from existing CNVkit .cnr/.cns files"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="cfdna-erbb2",
         description=(
@@ -34,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(module_name)
         doc = (module.__doc__ or help_text).strip()
         p = sub.add_parser(
@@ -49,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 success, 2 bad input)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return int(args._module.run(args))

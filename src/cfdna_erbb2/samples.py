@@ -84,13 +84,19 @@ def read_samples(
             )
         if sample in seen:
             raise InputError(
-                path, f"duplicate sample ID {sample!r} (also row {seen[sample]})", row=i, field="sample"
+                path,
+                f"duplicate sample ID {sample!r} (also row {seen[sample]})",
+                row=i,
+                field="sample",
             )
         seen[sample] = i
         kind = cells["kind"].lower()
         if kind not in KINDS:
             raise InputError(
-                path, f"unknown kind {cells['kind']!r}; use 'plasma' or 'normal'", row=i, field="kind"
+                path,
+                f"unknown kind {cells['kind']!r}; use 'plasma' or 'normal'",
+                row=i,
+                field="kind",
             )
         patient = cells["patient"]
         if patient and not ID_PATTERN.match(patient):
@@ -107,7 +113,8 @@ def read_samples(
             except ValueError:
                 raise InputError(
                     path,
-                    f"timepoint {cells['timepoint']!r} is not an integer (days since treatment start)",
+                    f"timepoint {cells['timepoint']!r} is not an integer "
+                    "(days since treatment start)",
                     row=i,
                     field="timepoint",
                 ) from None
@@ -139,15 +146,15 @@ def read_samples(
             )
         fq1, fq2, bam = cells.get("fq1", ""), cells.get("fq2", ""), cells.get("bam", "")
         if bam and (fq1 or fq2):
-            raise InputError(
-                path, "give either fq1 and fq2 or bam, not both", row=i, field="bam"
-            )
+            raise InputError(path, "give either fq1 and fq2 or bam, not both", row=i, field="bam")
         if not bam and not (fq1 or fq2):
             raise InputError(path, "no reads: give fq1 and fq2, or bam", row=i, field="fq1")
         if not bam:
             for field, value in (("fq1", fq1), ("fq2", fq2)):
                 if not value:
-                    raise InputError(path, "paired-end reads need both fq1 and fq2", row=i, field=field)
+                    raise InputError(
+                        path, "paired-end reads need both fq1 and fq2", row=i, field=field
+                    )
             if fq1 == fq2:
                 raise InputError(path, "fq1 and fq2 are the same file", row=i, field="fq2")
         if check_paths:

@@ -1,0 +1,72 @@
+"""Read gene models in UCSC refFlat format (as CNVkit's ``--annotate`` takes them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+#: The 11 columns of refFlat: geneName name chrom strand txStart txEnd cdsStart cdsEnd
+#: exonCount exonStarts exonEnds (0-based starts, as in UCSC tables).
+REFFLAT_COLUMNS = (
+    "gene", "name", "chromosome", "strand", "start", "end",
+    "cds_start", "cds_end", "exon_count", "exon_starts", "exon_ends",
+)  # fmt: skip
+
+
+def read_refflat(path: str | Path) -> pd.DataFrame:
+    """Genes as a table: gene, chromosome, start, end (bp, 0-based half-open), strand.
+
+    Transcripts of one gene on one chromosome are merged into their outer span.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "refFlat gene annotation not found")
+    try:
+        table = pd.read_csv(
+            path, sep="\t", header=None, comment="#", dtype=str, keep_default_na=False
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "empty refFlat file") from None
+    if table.shape[1] < 6:
+        raise InputError(path, f"refFlat needs 11 tab-separated columns, found {table.shape[1]}")
+    table = table.iloc[:, : len(REFFLAT_COLUMNS)]
+    table.columns = list(REFFLAT_COLUMNS[: table.shape[1]])
+    for col in ("start", "end"):
+        values = pd.to_numeric(table[col], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().nonzero()[0][0]) + 1
+            raise InputError(path, "not an integer coordinate", row=row, field=col)
+        table[col] = values.astype("int64")
+    spans = table.groupby(["gene", "chromosome"], sort=False).agg(
+        start=("start", "min"), end=("end", "max"), strand=("strand", "first")
+    )
+    return spans.reset_index().sort_values(["chromosome", "start"], ignore_index=True)
+
+
+def check_gene(path: str | Path, gene: str) -> pd.Series:
+    """The refFlat record of ``gene``; raises InputError naming the file when it is absent."""
+    genes = read_refflat(path)
+    hits = genes[genes["gene"] == gene]
+    if hits.empty:
+        raise InputError(
+            path,
+            f"gene {gene} is not in the refFlat annotation (column 1, geneName): bins could "
+            "not be labelled with it and its amplification could not be measured",
+            field="geneName",
+        )
+    return hits.iloc[0]
+
+
+def genes_near(path: str | Path, gene: str, window_bp: int = 3_000_000) -> pd.DataFrame:
+    """Genes within ``window_bp`` of ``gene`` on its chromosome (for the locus zoom plot)."""
+    genes = read_refflat(path)
+    focus = check_gene(path, gene)
+    near = genes[
+        (genes["chromosome"] == focus["chromosome"])
+        & (genes["end"] >= focus["start"] - window_bp)
+        & (genes["start"] <= focus["end"] + window_bp)
+    ]
+    return near.rename(columns={"gene": "name"}).reset_index(drop=True)

@@ -1,0 +1,640 @@
+"""Molecular response of plasma ERBB2 amplification across a patient's serial draws.
+
+The signal is the ERBB2 *excess over diploid*, ``erbb2_pcn - 2`` (copies per diploid genome),
+which is proportional to tumour fraction x (tumour copies - 2). Per patient the earliest plasma
+draw is the baseline; every later draw is classified against it as one of
+:data:`cfdna_erbb2.RESPONSE_CLASSES`:
+
+``reduced``
+    still amplified, and the excess has fallen by at least ``reduction`` (default half).
+``undetectable``
+    no longer called amplified, by a draw that could have detected an excess of
+    ``undetectable_level`` x the baseline excess (its ``lod_pcn - 2`` is at most that).
+``persistent``
+    still amplified with a smaller fall, or a rise (flagged in column ``rise``).
+``baseline_negative``
+    the baseline is evaluable but not amplified: there is no amplification to follow.
+``not_evaluable``
+    the baseline or the draw is not evaluable, or the draw is negative but too shallow or
+    noisy to have seen the amplification at the reduced level (a negative call that could not
+    have been positive is not a molecular response).
+
+This module is pure computation on tables; :func:`read_calls` is the one reader.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from . import RESPONSE_CLASSES
+from .errors import InputError
+
+#: Minimum fractional fall of the ERBB2 excess over diploid for "reduced". Guardant's ctDNA
+#: molecular response is a decrease of more than 50% between baseline and on-treatment
+#: (Thompson et al., JCO Precis Oncol 2021); NSABP FB-10 (Abraham et al., J Clin Oncol 2019)
+#: reported early cfDNA ERBB2 "reduction" or "undetectable amplification" in responders.
+DEFAULT_REDUCTION = 0.5
+
+#: A negative on-treatment draw counts as "undetectable" only if it could have detected an
+#: excess of this fraction of the baseline excess, i.e. the amplification at the reduced
+#: level (half of baseline, after the same Guardant >50% definition, Thompson 2021), so that
+#: "undetectable" implies at least the fall that "reduced" requires.
+DEFAULT_UNDETECTABLE_LEVEL = 1.0 - DEFAULT_REDUCTION
+
+#: Diploid copy number: the plasma copy number of a genome without the amplification.
+DIPLOID = 2.0
+
+#: Columns of the calls table this module needs (others are ignored).
+REQUIRED_COLUMNS = (
+    "sample",
+    "patient",
+    "kind",
+    "timepoint",
+    "erbb2_pcn",
+    "amplified",
+    "evaluable",
+    "lod_pcn",
+)
+
+#: Columns of the timepoints table, in order (one row per on-treatment plasma draw).
+TIMEPOINT_COLUMNS = (
+    "patient",
+    "sample",
+    "timepoint",
+    "baseline_sample",
+    "baseline_timepoint",
+    "days_since_baseline",
+    "response",
+    "erbb2_pcn",
+    "baseline_excess",
+    "excess",
+    "fraction_remaining",
+    "rise",
+    "amplified",
+    "evaluable",
+    "lod_excess",
+    "reason",
+)
+
+#: Columns of the patients table, in order (one row per patient with a plasma draw).
+PATIENT_COLUMNS = (
+    "patient",
+    "baseline_sample",
+    "baseline_timepoint",
+    "baseline_evaluable",
+    "baseline_amplified",
+    "baseline_pcn",
+    "baseline_excess",
+    "n_on_treatment",
+    "early_sample",
+    "early_timepoint",
+    "early_response",
+    "last_sample",
+    "last_timepoint",
+    "last_response",
+    "reason",
+)
+
+_TRUE = frozenset({"true", "1", "1.0"})
+_FALSE = frozenset({"false", "0", "0.0"})
+_MISSING = frozenset({"", "nan", "na", "<na>", "none"})
+_KINDS = ("plasma", "normal")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class ResponseParams:
+    """Thresholds of the response classification (both fractions, strictly in (0, 1)).
+
+    ``reduction``: minimum fractional fall of the ERBB2 excess over diploid (pCN - 2, copies)
+    from baseline for an amplified draw to be ``reduced`` (0.5: the excess at most halved).
+
+    ``undetectable_level``: a draw that is no longer amplified is ``undetectable`` only if its
+    detectable excess (``lod_pcn - 2``, copies) is at most this fraction of the baseline
+    excess; otherwise it is ``not_evaluable``. It must not exceed ``1 - reduction``, so that
+    "undetectable" always implies at least the fall that "reduced" requires.
+
+    Invalid values raise :class:`InputError` naming the field.
+    """
+
+    reduction: float = DEFAULT_REDUCTION
+    undetectable_level: float = DEFAULT_UNDETECTABLE_LEVEL
+
+    def __post_init__(self) -> None:
+        for name in ("reduction", "undetectable_level"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(None, f"must be a number, got {value!r}", field=name)
+            if not 0.0 < value < 1.0:
+                raise InputError(
+                    None,
+                    f"must be a fraction strictly between 0 and 1, got {value:g}",
+                    field=name,
+                )
+        if self.undetectable_level > 1.0 - self.reduction:
+            raise InputError(
+                None,
+                f"must be at most 1 - reduction = {1.0 - self.reduction:g} (got "
+                f"{self.undetectable_level:g}): a draw that cannot see the amplification at the "
+                "reduced level cannot show that it became undetectable",
+                field="undetectable_level",
+            )
+
+
+# --- reading and validating the calls table ---------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """A cell as a stripped string ('' for missing)."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value).strip()
+
+
+def _parse_bool(value: object) -> bool | None:
+    """True/False for true/false, True/False, 1/0 (any case); None when empty; raises ValueError."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = _text(value).lower()
+    if text in _MISSING:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{_text(value)!r} is not a boolean (use true/false or 1/0)")
+
+
+def _parse_float(value: object) -> float:
+    """A number; NaN when empty; raises ValueError."""
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"{value!r} is not a number")
+    text = _text(value)
+    if text.lower() in _MISSING:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _parse_day(value: object) -> int | None:
+    """An integer day; None when empty; raises ValueError (also for 22.5)."""
+    text = _text(value)
+    if text.lower() in _MISSING:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not number.is_integer():
+        raise ValueError(f"{text!r} is not an integer day")
+    return int(number)
+
+
+def _parse(
+    path: str | Path | None, row: int, field: str, parser: Callable[[object], _T], value: object
+) -> _T:
+    """``parser(value)``, with a ValueError turned into an InputError naming row and field."""
+    try:
+        return parser(value)
+    except ValueError as exc:
+        raise InputError(path, str(exc), row=row, field=field) from None
+
+
+def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
+    """Check a calls table and return it with typed columns.
+
+    ``path`` only labels errors (``None`` for a table built in memory). Raises
+    :class:`InputError` naming the file, the 1-based data row and the field of the first
+    problem: a missing required column, an empty table or one without plasma draws, an empty
+    or duplicate ``sample``, an unknown ``kind``, a plasma draw without ``patient`` or integer
+    ``timepoint``, two plasma draws of one patient on the same day, an unparseable boolean or
+    number, or an evaluable plasma draw without a finite ``erbb2_pcn``.
+
+    Returns a copy, in input order, where ``sample``, ``patient``, ``kind`` (lower case) and
+    ``reason`` are strings, ``timepoint`` is a nullable integer (days; missing for normals),
+    ``erbb2_pcn`` and ``lod_pcn`` are floats (copies per diploid genome; NaN when missing) and
+    ``amplified``, ``evaluable`` are booleans (missing counts as false). Other columns are kept
+    as they are.
+    """
+    for col in REQUIRED_COLUMNS:
+        if col not in calls.columns:
+            raise InputError(path, "missing column", field=col)
+    if calls.empty:
+        raise InputError(path, "the calls table has no rows")
+
+    out: dict[str, list[object]] = {c: [] for c in (*REQUIRED_COLUMNS, "reason")}
+    seen: dict[str, int] = {}
+    draws: dict[tuple[str, int], tuple[int, str]] = {}
+    has_reason = "reason" in calls.columns
+    columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else [])]
+    for row, rec in enumerate(calls[columns].itertuples(index=False, name=None), start=1):
+        cell = dict(zip(columns, rec, strict=True))
+        sample = _text(cell["sample"])
+        if not sample:
+            raise InputError(path, "empty sample ID", row=row, field="sample")
+        if sample in seen:
+            raise InputError(
+                path,
+                f"duplicate sample {sample!r} (also row {seen[sample]})",
+                row=row,
+                field="sample",
+            )
+        seen[sample] = row
+        kind = _text(cell["kind"]).lower()
+        if kind not in _KINDS:
+            raise InputError(
+                path,
+                f"unknown kind {_text(cell['kind'])!r}; use 'plasma' or 'normal'",
+                row=row,
+                field="kind",
+            )
+        patient = _text(cell["patient"])
+        timepoint = _parse(path, row, "timepoint", _parse_day, cell["timepoint"])
+        pcn = _parse(path, row, "erbb2_pcn", _parse_float, cell["erbb2_pcn"])
+        lod = _parse(path, row, "lod_pcn", _parse_float, cell["lod_pcn"])
+        evaluable = _parse(path, row, "evaluable", _parse_bool, cell["evaluable"])
+        amplified = _parse(path, row, "amplified", _parse_bool, cell["amplified"])
+        if kind == "plasma":
+            if not patient:
+                raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
+            if timepoint is None:
+                raise InputError(
+                    path,
+                    "a plasma draw needs a timepoint (integer day since treatment start)",
+                    row=row,
+                    field="timepoint",
+                )
+            key = (patient, timepoint)
+            if key in draws:
+                other_row, other = draws[key]
+                raise InputError(
+                    path,
+                    f"patient {patient!r} has two plasma draws on day {timepoint} "
+                    f"({other!r} on row {other_row} and {sample!r})",
+                    row=row,
+                    field="timepoint",
+                )
+            draws[key] = (row, sample)
+            if evaluable is None:
+                raise InputError(path, "empty; use true or false", row=row, field="evaluable")
+            if evaluable and amplified is None:
+                raise InputError(
+                    path,
+                    "empty for an evaluable draw; use true or false",
+                    row=row,
+                    field="amplified",
+                )
+            if evaluable and not math.isfinite(pcn):
+                raise InputError(
+                    path,
+                    "an evaluable draw needs a plasma copy number (copies per diploid genome)",
+                    row=row,
+                    field="erbb2_pcn",
+                )
+            if pcn < 0:
+                raise InputError(
+                    path, f"a copy number cannot be negative ({pcn:g})", row=row, field="erbb2_pcn"
+                )
+        out["sample"].append(sample)
+        out["patient"].append(patient)
+        out["kind"].append(kind)
+        out["timepoint"].append(timepoint)
+        out["erbb2_pcn"].append(pcn)
+        out["lod_pcn"].append(lod)
+        out["evaluable"].append(bool(evaluable))
+        out["amplified"].append(bool(amplified))
+        out["reason"].append(_text(cell["reason"]) if has_reason else "")
+    if "plasma" not in out["kind"]:
+        raise InputError(
+            path,
+            "no plasma draws (only healthy-donor normals): no patient to classify",
+            field="kind",
+        )
+
+    table = calls.copy()
+    table.index = pd.RangeIndex(len(table))
+    for col in ("sample", "patient", "kind", "reason"):
+        table[col] = pd.Series(out[col], dtype=object)
+    table["timepoint"] = pd.array(out["timepoint"], dtype="Int64")
+    for col in ("erbb2_pcn", "lod_pcn"):
+        table[col] = np.asarray(out[col], dtype=float)
+    for col in ("amplified", "evaluable"):
+        table[col] = np.asarray(out[col], dtype=bool)
+    return table
+
+
+def read_calls(path: str | Path) -> pd.DataFrame:
+    """Read a tab-separated calls table (``results/erbb2/calls.tsv``) and validate it.
+
+    Every cell is read as text, so IDs keep leading zeros; see :func:`validate_calls` for the
+    returned types and the errors raised (:class:`InputError`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "calls table not found")
+    try:
+        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(path, "the calls table is empty (no header)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return validate_calls(raw, path)
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+class _Draw(NamedTuple):
+    """One validated plasma draw."""
+
+    sample: str
+    patient: str
+    timepoint: int  # days since treatment start
+    pcn: float  # ERBB2 plasma copy number, copies per diploid genome (NaN when unknown)
+    lod_pcn: float  # smallest pCN this draw could call amplified (NaN when unknown)
+    amplified: bool
+    evaluable: bool
+    reason: str  # the calls table's reason ('' when absent)
+
+    @property
+    def excess(self) -> float:
+        """ERBB2 excess over diploid, pCN - 2 (copies)."""
+        return self.pcn - DIPLOID
+
+    @property
+    def lod_excess(self) -> float:
+        """The smallest excess over diploid this draw could have called amplified (copies)."""
+        return self.lod_pcn - DIPLOID
+
+
+def _pct(fraction: float) -> str:
+    return f"{100.0 * fraction:.0f}%"
+
+
+def _classify_draw(
+    draw: _Draw, baseline_excess: float, params: ResponseParams
+) -> tuple[str, bool, str]:
+    """(response, rise, reason) of an on-treatment draw against an amplified, evaluable baseline."""
+    if not draw.evaluable:
+        why = f" ({draw.reason})" if draw.reason else ""
+        return "not_evaluable", False, f"this draw is not evaluable{why}"
+    if not draw.amplified:
+        needed = params.undetectable_level * baseline_excess
+        level = f"{_pct(params.undetectable_level)} of the baseline excess of {baseline_excess:.2f}"
+        if math.isnan(draw.lod_excess):
+            return (
+                "not_evaluable",
+                False,
+                "not amplified, but the draw has no limit of detection (lod_pcn), so it cannot "
+                "show that the amplification became undetectable",
+            )
+        if draw.lod_excess <= needed:
+            return (
+                "undetectable",
+                False,
+                "ERBB2 amplification no longer detected, by a draw that could detect an excess "
+                f"of {draw.lod_excess:.2f} copies (<= {level}: {needed:.2f})",
+            )
+        return (
+            "not_evaluable",
+            False,
+            f"not amplified, but this draw could only detect an excess of {draw.lod_excess:.2f} "
+            f"copies (> {level}: {needed:.2f}): too shallow or noisy to call it undetectable",
+        )
+    excess = draw.excess
+    if baseline_excess <= 0:
+        return (
+            "persistent",
+            False,
+            f"still amplified; the baseline excess is {baseline_excess:.2f} copies (<= 0: pCN "
+            "not above diploid although called amplified), so no fall can be measured",
+        )
+    remaining = excess / baseline_excess
+    fall = _pct(params.reduction)
+    if excess <= (1.0 - params.reduction) * baseline_excess:
+        return (
+            "reduced",
+            False,
+            f"ERBB2 excess fell from {baseline_excess:.2f} to {excess:.2f} copies "
+            f"({_pct(remaining)} remaining, >= {fall} fall) and is still amplified",
+        )
+    if excess > baseline_excess:
+        return (
+            "persistent",
+            True,
+            f"ERBB2 excess rose from {baseline_excess:.2f} to {excess:.2f} copies "
+            f"({_pct(remaining)} of baseline) and is still amplified",
+        )
+    return (
+        "persistent",
+        False,
+        f"ERBB2 excess went from {baseline_excess:.2f} to {excess:.2f} copies "
+        f"({_pct(remaining)} remaining, < {fall} fall) and is still amplified",
+    )
+
+
+def _baseline_reason(base: _Draw) -> str:
+    """The baseline's status in words."""
+    words = f"baseline {base.sample} (day {base.timepoint})"
+    if not base.evaluable:
+        return f"{words} is not evaluable" + (f" ({base.reason})" if base.reason else "")
+    if not base.amplified:
+        return f"{words} is not amplified (pCN {base.pcn:.2f}): no ERBB2 amplification to follow"
+    return f"{words} is amplified, pCN {base.pcn:.2f} (excess {base.excess:.2f} copies)"
+
+
+#: dtypes of the timepoints table (strings as object, for pandas 2 and 3 alike).
+_TIMEPOINT_DTYPES: dict[str, str] = {
+    "patient": "object",
+    "sample": "object",
+    "timepoint": "int64",
+    "baseline_sample": "object",
+    "baseline_timepoint": "int64",
+    "days_since_baseline": "int64",
+    "response": "object",
+    "erbb2_pcn": "float64",
+    "baseline_excess": "float64",
+    "excess": "float64",
+    "fraction_remaining": "float64",
+    "rise": "bool",
+    "amplified": "bool",
+    "evaluable": "bool",
+    "lod_excess": "float64",
+    "reason": "object",
+}
+
+#: dtypes of the patients table; the early and last days are missing without such a draw.
+_PATIENT_DTYPES: dict[str, str] = {
+    "patient": "object",
+    "baseline_sample": "object",
+    "baseline_timepoint": "int64",
+    "baseline_evaluable": "bool",
+    "baseline_amplified": "bool",
+    "baseline_pcn": "float64",
+    "baseline_excess": "float64",
+    "n_on_treatment": "int64",
+    "early_sample": "object",
+    "early_timepoint": "Int64",
+    "early_response": "object",
+    "last_sample": "object",
+    "last_timepoint": "Int64",
+    "last_response": "object",
+    "reason": "object",
+}
+
+
+def _frame(rows: list[dict[str, object]], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A table with exactly these columns and dtypes (also when there are no rows)."""
+    return pd.DataFrame(
+        {col: pd.Series([row[col] for row in rows], dtype=dtype) for col, dtype in dtypes.items()}
+    )
+
+
+def classify(
+    calls: pd.DataFrame, params: ResponseParams = ResponseParams()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Classify every on-treatment plasma draw against its patient's baseline.
+
+    ``calls`` is a calls table (see :func:`validate_calls`, which is applied first, so raw text
+    tables are accepted and bad input raises :class:`InputError`). Normals are ignored.
+
+    Returns ``(timepoints, patients)``, both sorted by patient then day, independent of the
+    input row order.
+
+    ``timepoints``, one row per on-treatment draw (columns :data:`TIMEPOINT_COLUMNS`):
+    ``patient``, ``sample``, ``timepoint`` (day); ``baseline_sample``, ``baseline_timepoint``
+    (day) and ``days_since_baseline`` (days); ``response`` (one of
+    :data:`cfdna_erbb2.RESPONSE_CLASSES`); ``erbb2_pcn`` (copies per diploid genome);
+    ``baseline_excess`` and ``excess`` (pCN - 2 at baseline and at this draw, copies; NaN when
+    unknown); ``fraction_remaining`` (excess / baseline_excess; NaN unless the baseline is
+    amplified with a positive excess); ``rise`` (true when a persistent draw's excess is above
+    the baseline excess); ``amplified`` and ``evaluable`` (this draw's calls); ``lod_excess``
+    (lod_pcn - 2: the smallest excess this draw could have called, copies); ``reason`` (why,
+    in words).
+
+    ``patients``, one row per patient with a plasma draw (columns :data:`PATIENT_COLUMNS`):
+    the baseline's ``baseline_sample``, ``baseline_timepoint`` (day), ``baseline_evaluable``,
+    ``baseline_amplified`` (false when not evaluable), ``baseline_pcn`` and
+    ``baseline_excess`` (copies); ``n_on_treatment`` (number of later draws); ``early_*`` for
+    the first on-treatment draw and ``last_*`` for the last one (sample, day, response; '' and
+    a missing day when the patient has only a baseline); ``reason`` (a summary in words).
+    """
+    table = validate_calls(calls, None)
+    plasma = table[table["kind"] == "plasma"]
+    by_patient: dict[str, list[_Draw]] = {}
+    for sample, patient, day, pcn, lod, amplified, evaluable, reason in zip(
+        plasma["sample"],
+        plasma["patient"],
+        plasma["timepoint"],
+        plasma["erbb2_pcn"],
+        plasma["lod_pcn"],
+        plasma["amplified"],
+        plasma["evaluable"],
+        plasma["reason"],
+        strict=True,
+    ):
+        draw = _Draw(
+            str(sample),
+            str(patient),
+            int(day),
+            float(pcn),
+            float(lod),
+            bool(amplified),
+            bool(evaluable),
+            str(reason),
+        )
+        by_patient.setdefault(draw.patient, []).append(draw)
+
+    tp_rows: list[dict[str, object]] = []
+    pt_rows: list[dict[str, object]] = []
+    for patient in sorted(by_patient):
+        draws = sorted(by_patient[patient], key=lambda d: d.timepoint)
+        base, later = draws[0], draws[1:]
+        base_amplified = base.evaluable and base.amplified
+        base_reason = _baseline_reason(base)
+        responses: list[str] = []
+        for draw in later:
+            fraction = math.nan
+            rise = False
+            if not base.evaluable:
+                response = "not_evaluable"
+                reason = f"{base_reason}, so the response cannot be assessed"
+            elif not base_amplified:
+                response, reason = "baseline_negative", base_reason
+                if draw.evaluable and draw.amplified:
+                    reason += f"; note: this draw is amplified (pCN {draw.pcn:.2f})"
+            else:
+                response, rise, reason = _classify_draw(draw, base.excess, params)
+                if base.excess > 0:
+                    fraction = draw.excess / base.excess
+            responses.append(response)
+            tp_rows.append(
+                {
+                    "patient": patient,
+                    "sample": draw.sample,
+                    "timepoint": draw.timepoint,
+                    "baseline_sample": base.sample,
+                    "baseline_timepoint": base.timepoint,
+                    "days_since_baseline": draw.timepoint - base.timepoint,
+                    "response": response,
+                    "erbb2_pcn": draw.pcn,
+                    "baseline_excess": base.excess,
+                    "excess": draw.excess,
+                    "fraction_remaining": fraction,
+                    "rise": rise,
+                    "amplified": draw.amplified,
+                    "evaluable": draw.evaluable,
+                    "lod_excess": draw.lod_excess,
+                    "reason": reason,
+                }
+            )
+        if later:
+            early, last = later[0], later[-1]
+            summary = f"{base_reason}; first on-treatment draw (day {early.timepoint}): " + (
+                f"{responses[0]}; last (day {last.timepoint}): {responses[-1]}"
+                if len(later) > 1
+                else responses[0]
+            )
+        else:
+            summary = f"{base_reason}; no on-treatment draw"
+        pt_rows.append(
+            {
+                "patient": patient,
+                "baseline_sample": base.sample,
+                "baseline_timepoint": base.timepoint,
+                "baseline_evaluable": base.evaluable,
+                "baseline_amplified": base_amplified,
+                "baseline_pcn": base.pcn,
+                "baseline_excess": base.excess,
+                "n_on_treatment": len(later),
+                "early_sample": later[0].sample if later else "",
+                "early_timepoint": later[0].timepoint if later else None,
+                "early_response": responses[0] if later else "",
+                "last_sample": later[-1].sample if later else "",
+                "last_timepoint": later[-1].timepoint if later else None,
+                "last_response": responses[-1] if later else "",
+                "reason": summary,
+            }
+        )
+    timepoints = _frame(tp_rows, _TIMEPOINT_DTYPES)
+    patients = _frame(pt_rows, _PATIENT_DTYPES)
+    assert tuple(timepoints.columns) == TIMEPOINT_COLUMNS
+    assert tuple(patients.columns) == PATIENT_COLUMNS
+    assert set(timepoints["response"]) <= set(RESPONSE_CLASSES)
+    return timepoints, patients

@@ -1,0 +1,188 @@
+"""Tumour genomes: a focal ERBB2 amplicon, broad gains and losses, an optional 17q arm gain.
+
+A tumour genome is a piecewise-constant absolute copy-number profile over the reference
+(``CopyNumberProfile``). Normal cells are diploid (2 copies everywhere).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .genome import CHR17, Genome
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+#: Copy number of a normal (diploid) genome.
+NORMAL_COPIES = 2
+#: Allowed focal ERBB2 amplicon copy numbers (absolute copies in the tumour genome). Clinical
+#: HER2 amplification is ERBB2/CEP17 >= 2 (ASCO/CAP 2018); plasma studies see 4 to ~60.
+AMPLICON_COPIES_RANGE = (4.0, 60.0)
+#: Allowed amplicon sizes (bp): the 17q12 amplicon usually spans a few hundred kb.
+AMPLICON_SIZE_RANGE = (100_000, 2_000_000)
+#: Broad events cover at most this fraction of the genome, so the genome median stays diploid
+#: (the issue asks for < 35%).
+MAX_BROAD_FRACTION = 0.30
+#: Size range of one broad gain or loss (bp).
+BROAD_SIZE_RANGE = (500_000, 2_500_000)
+#: Copy numbers a broad event may take (loss of one copy, gain of one or two).
+BROAD_COPIES = (1, 3, 4)
+
+
+@dataclass(frozen=True)
+class TumourSpec:
+    """Design of one patient's tumour genome.
+
+    ``erbb2_copies``: absolute copies of the focal amplicon (4-60), or ``None`` for no focal
+    amplicon. ``amplicon_size``: bp (100 kb-2 Mb). ``amplicon_offset``: bp from the ERBB2
+    midpoint to the amplicon midpoint (ERBB2 must stay inside the amplicon).
+    ``arm_gain_17q``: copies of the whole 17q arm (e.g. 3 or 4; ``None`` for none).
+    ``broad_fraction``: target fraction of the genome in broad gains/losses (not on 17q).
+    ``seed``: seeds the broad events.
+    """
+
+    erbb2_copies: float | None = 20.0
+    amplicon_size: int = 500_000
+    amplicon_offset: int = 0
+    arm_gain_17q: int | None = None
+    broad_fraction: float = 0.15
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        lo, hi = AMPLICON_COPIES_RANGE
+        if self.erbb2_copies is not None and not lo <= self.erbb2_copies <= hi:
+            raise ValueError(f"erbb2_copies must be in [{lo}, {hi}], got {self.erbb2_copies}")
+        slo, shi = AMPLICON_SIZE_RANGE
+        if not slo <= self.amplicon_size <= shi:
+            raise ValueError(f"amplicon_size must be in [{slo}, {shi}] bp")
+        if not 0 <= self.broad_fraction <= MAX_BROAD_FRACTION:
+            raise ValueError(f"broad_fraction must be in [0, {MAX_BROAD_FRACTION}]")
+        if self.arm_gain_17q is not None and self.arm_gain_17q < 0:
+            raise ValueError("arm_gain_17q must be a copy number >= 0")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A constant copy-number segment: chromosome, [start, end) in bp, absolute copies."""
+
+    chrom: str
+    start: int
+    end: int
+    copies: float
+
+
+@dataclass(frozen=True)
+class TumourGenome:
+    """A tumour's copy-number profile: segments differing from diploid, in priority order.
+
+    Later segments override earlier ones where they overlap (the amplicon is last).
+    ``amplicon`` is the focal amplicon's (chrom, start, end) or ``None``.
+    """
+
+    spec: TumourSpec
+    events: tuple[Segment, ...]
+    amplicon: tuple[str, int, int] | None
+
+    def copies_at(self, chrom: str, pos: int) -> float:
+        """Absolute tumour copy number at ``chrom:pos`` (0-based bp)."""
+        value: float = NORMAL_COPIES
+        for s in self.events:
+            if s.chrom == chrom and s.start <= pos < s.end:
+                value = s.copies
+        return value
+
+    def erbb2_copies(self, genome: Genome) -> float:
+        """Tumour copy number at the ERBB2 midpoint (copies)."""
+        g = genome.gene("ERBB2")
+        return self.copies_at(g.chrom, (g.start + g.end) // 2)
+
+
+def amplicon_interval(genome: Genome, size: int, offset: int) -> tuple[str, int, int]:
+    """The amplicon (chrom, start, end) of ``size`` bp centred ``offset`` bp from ERBB2's middle.
+
+    Raises ValueError if the amplicon would not contain all of ERBB2.
+    """
+    g = genome.gene("ERBB2")
+    mid = (g.start + g.end) // 2 + offset
+    start, end = mid - size // 2, mid - size // 2 + size
+    if start > g.start or end < g.end:
+        raise ValueError(
+            f"amplicon {start}-{end} (size {size}, offset {offset}) does not contain ERBB2"
+        )
+    return g.chrom, start, end
+
+
+def _broad_events(genome: Genome, fraction: float, rng: np.random.Generator) -> list[Segment]:
+    """Non-overlapping broad gains/losses covering about ``fraction`` of the genome, off 17q."""
+    target = fraction * genome.total_length
+    forbidden: dict[str, list[tuple[int, int]]] = {n: [] for n in genome.names}
+    chr17_length = genome.lengths[genome.chrom_index(CHR17.name)]
+    forbidden[CHR17.name].append((genome.centromeres[CHR17.name][0], chr17_length))
+    events: list[Segment] = []
+    covered = 0
+    weights = np.asarray(genome.lengths, dtype=np.float64)
+    attempts = 0
+    while covered < target and attempts < 10_000:
+        attempts += 1
+        i = int(rng.choice(len(genome.names), p=weights / weights.sum()))
+        chrom, length = genome.names[i], genome.lengths[i]
+        size = int(rng.integers(*BROAD_SIZE_RANGE))
+        size = min(size, int(target - covered) + BROAD_SIZE_RANGE[0], length // 2)
+        start = int(rng.integers(0, length - size))
+        end = start + size
+        if any(start < b and end > a for a, b in forbidden[chrom]):
+            continue
+        copies = float(BROAD_COPIES[int(rng.integers(len(BROAD_COPIES)))])
+        events.append(Segment(chrom, start, end, copies))
+        forbidden[chrom].append((start, end))
+        covered += size
+    return events
+
+
+def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
+    """Build the tumour genome described by ``spec`` (deterministic in ``spec.seed``).
+
+    Broad events avoid the chr17 q arm, and their total is capped so that, with any 17q arm
+    gain, less than 35% of the genome departs from diploid.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x7A3]))
+    events: list[Segment] = []
+    arm_fraction = 0.0
+    if spec.arm_gain_17q is not None:
+        qs, qe = genome.q_arm(CHR17.name)
+        events.append(Segment(CHR17.name, qs, qe, float(spec.arm_gain_17q)))
+        arm_fraction = (qe - qs) / genome.total_length
+    broad = max(0.0, min(spec.broad_fraction, MAX_BROAD_FRACTION - arm_fraction))
+    events = _broad_events(genome, broad, rng) + events
+    amplicon = None
+    if spec.erbb2_copies is not None:
+        amplicon = amplicon_interval(genome, spec.amplicon_size, spec.amplicon_offset)
+        events.append(Segment(*amplicon, float(spec.erbb2_copies)))
+    return TumourGenome(spec=spec, events=tuple(events), amplicon=amplicon)
+
+
+def copy_number_track(genome: Genome, tumour: TumourGenome | None) -> tuple[I64, F64]:
+    """Tumour copy number as a global step function: (breakpoints, copies).
+
+    ``breakpoints`` (bp, global coordinates) start with 0 and end with the genome length;
+    ``copies[i]`` holds on ``[breakpoints[i], breakpoints[i+1])``. ``None`` means diploid.
+    """
+    total = genome.total_length
+    if tumour is None or not tumour.events:
+        return np.array([0, total], dtype=np.int64), np.array([float(NORMAL_COPIES)])
+    offsets = genome.offsets
+    bounds = {0, total}
+    glob = []
+    for s in tumour.events:
+        off = int(offsets[genome.chrom_index(s.chrom)])
+        glob.append((off + s.start, off + s.end, s.copies))
+        bounds.update((off + s.start, off + s.end))
+    bps = np.array(sorted(bounds), dtype=np.int64)
+    copies = np.full(bps.size - 1, float(NORMAL_COPIES))
+    for start, end, c in glob:  # later events override earlier ones
+        i, j = np.searchsorted(bps, [start, end])
+        copies[i:j] = c
+    return bps, copies

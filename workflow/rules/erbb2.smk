@@ -1,0 +1,56 @@
+# The ERBB2 measurement and call of every sample, gathered in results/erbb2/calls.tsv.
+
+
+rule erbb2_panel:
+    input:
+        cnr=normal_cnrs,
+    output:
+        "results/erbb2/panel.tsv",
+    params:
+        gene=config["gene"],
+        normals=NORMALS,
+    log:
+        "results/logs/erbb2_panel.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/erbb2_panel.py"
+
+
+rule erbb2_call:
+    input:
+        cnr="results/cnvkit/{sample}.cnr",
+        cns="results/cnvkit/{sample}.cns",
+        qc="results/qc/{sample}.bam_qc.json",
+        panel="results/erbb2/panel.tsv",
+    output:
+        "results/erbb2/samples/{sample}.tsv",
+    params:
+        erbb2=config["erbb2"],
+        gene=config["gene"],
+    log:
+        "results/logs/erbb2_call/{sample}.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/erbb2_call.py"
+
+
+rule erbb2_calls:
+    input:
+        expand("results/erbb2/samples/{sample}.tsv", sample=SAMPLES),
+    output:
+        report(
+            "results/erbb2/calls.tsv",
+            caption="../report/calls.rst",
+            category="Cohort",
+            labels={"table": "ERBB2 calls per sample"},
+        ),
+    params:
+        sheet=samples,
+    log:
+        "results/logs/erbb2_calls.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/erbb2_calls.py"

@@ -1,0 +1,41 @@
+# Per-sample QC of the alignments: read pairs, mapped and duplicate fractions, fragment
+# lengths (mode, short fraction); gathered with the copy-ratio noise into results/qc/qc.tsv.
+
+
+rule qc_bam:
+    input:
+        bam=sample_bam,
+        bai=sample_bai,
+    output:
+        metrics="results/qc/{sample}.bam_qc.json",
+        hist="results/qc/{sample}.fraglen.tsv",
+    log:
+        "results/logs/qc_bam/{sample}.log",
+    benchmark:
+        "results/benchmarks/qc_bam/{sample}.tsv"
+    resources:
+        mem_mb=lambda wc, attempt: 1000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/qc_bam.py"
+
+
+rule qc_table:
+    input:
+        metrics=expand("results/qc/{sample}.bam_qc.json", sample=SAMPLES),
+        calls="results/erbb2/calls.tsv",
+    output:
+        report(
+            "results/qc/qc.tsv",
+            caption="../report/qc_table.rst",
+            category="Cohort",
+            labels={"table": "QC of every sample"},
+        ),
+    log:
+        "results/logs/qc_table.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/qc_table.py"

@@ -1,0 +1,28 @@
+# Molecular response per patient across timepoints, from the calls table.
+
+
+rule response:
+    input:
+        calls="results/erbb2/calls.tsv",
+    output:
+        timepoints=report(
+            "results/response/timepoints.tsv",
+            caption="../report/timepoints.rst",
+            category="Cohort",
+            labels={"table": "Response per on-treatment draw"},
+        ),
+        patients=report(
+            "results/response/patients.tsv",
+            caption="../report/patients.rst",
+            category="Cohort",
+            labels={"table": "Response per patient"},
+        ),
+    params:
+        reduction=config["response"]["reduction"],
+        undetectable_level=config["response"]["undetectable_level"],
+    log:
+        "results/logs/response.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/response.py"
