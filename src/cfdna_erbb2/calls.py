@@ -53,15 +53,38 @@ def call_sample(
     *,
     systematic: float | None = None,
     read_pairs: int | None = None,
+    baseline_locus: tuple[str, int, int] | None = None,
 ) -> dict[str, object]:
     """Measure one sample from its .cnr (and .cns); errors name the file."""
     bins = read_bins(cnr)
     segments = read_segments(cns) if cns is not None else None
     try:
-        result = measure(bins, segments, params, systematic=systematic, read_pairs=read_pairs)
+        result = measure(
+            bins,
+            segments,
+            params,
+            systematic=systematic,
+            read_pairs=read_pairs,
+            baseline_locus=baseline_locus,
+        )
     except ValueError as exc:
         raise InputError(cnr, str(exc), field="gene") from None
     return result.to_row()
+
+
+def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:
+    """The amplicon a baseline call found (chromosome, start, end), or None.
+
+    Only an amplified baseline whose locus is a focal segment (or was itself inherited)
+    defines an amplicon for the patient's later draws.
+    """
+    amplified = str(call.get("amplified", "")).lower() in ("true", "1")
+    if not amplified or str(call.get("locus_source")) not in ("segment", "baseline"):
+        return None
+    start, end = call.get("locus_start"), call.get("locus_end")
+    if start is None or end is None:
+        return None
+    return str(call["locus_chrom"]), int(str(start)), int(str(end))
 
 
 def read_pairs_from_qc(path: str | Path) -> int:

@@ -6,7 +6,10 @@ Definitions (every value is per sample):
   (labels such as "PGAP3,ERBB2" count). Unit: log2 of (copies / 2).
 - ``erbb2_pcn``: plasma copy number, 2 * 2**erbb2_log2, in copies per diploid genome. With
   tumour fraction TF and C tumour copies, pCN = TF * C + 2 * (1 - TF).
-- the *locus*: the bins the call rests on. When CBS put ERBB2 in a focal segment (one with
+- the *locus*: the bins the call rests on. For an on-treatment draw whose baseline showed a
+  focal amplicon, it is that amplicon's region, fixed in advance (tumour-informed: the same
+  bins are compared across a patient's draws, and the limit of detection is that of the
+  amplicon seen at baseline). Otherwise, when CBS put ERBB2 in a focal segment (one with
   bins of the same chromosome on both sides, no longer than ``max_amplicon_bp``), the locus
   is that segment, i.e. the amplicon as the data delineate it; otherwise the ERBB2 bins.
 - ``noise_sd``: the sample's own bin-to-bin noise, a robust standard deviation of log2
@@ -149,13 +152,16 @@ def measure(
     *,
     systematic: float | None = None,
     read_pairs: int | None = None,
+    baseline_locus: tuple[str, int, int] | None = None,
 ) -> Erbb2Measurement:
     """Measure ERBB2 in one sample.
 
     ``bins`` and ``segments`` come from :func:`cfdna_erbb2.cnvio.read_bins` /
     ``read_segments``; ``systematic`` is the panel's systematic sd (default: the floor);
-    ``read_pairs`` (if known) feeds the evaluability check. Raises ``ValueError`` when no
-    bin names the gene (the caller turns it into an error naming the file).
+    ``read_pairs`` (if known) feeds the evaluability check; ``baseline_locus`` (chromosome,
+    start, end in bp) is the amplicon of this patient's baseline, measured in its place.
+    Raises ``ValueError`` when no bin names the gene (the caller turns it into an error
+    naming the file).
     """
     in_gene = gene_mask(bins["gene"], params.gene)
     if not in_gene.any():
@@ -192,7 +198,12 @@ def measure(
                 and seg_end - seg_start <= params.max_amplicon_bp
             )
 
-    if focal_segment:
+    if baseline_locus is not None and baseline_locus[0] == chrom:
+        _, base_start, base_end = baseline_locus
+        inside = (chrom_bins["start"] >= base_start) & (chrom_bins["end"] <= base_end)
+        locus = chrom_bins[inside]
+        source = "baseline"
+    elif focal_segment:
         inside = (chrom_bins["start"] >= seg_start) & (chrom_bins["end"] <= seg_end)
         locus = chrom_bins[inside]
         source = "segment"

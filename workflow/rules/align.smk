@@ -5,23 +5,25 @@
 rule align:
     input:
         unpack(fastq_inputs),
-        index=multiext("results/reference/genome.fa", ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        index=multiext(
+            "results/reference/genome.fa", ".amb", ".ann", ".bwt", ".pac", ".sa"
+        ),
         fasta="results/reference/genome.fa",
     output:
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
-    params:
-        rg=read_group,
     log:
         "results/logs/align/{sample}.log",
     benchmark:
         "results/benchmarks/align/{sample}.tsv"
-    threads: 4
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 240 * attempt,
     conda:
         "../envs/bwa.yaml"
+    threads: 4
+    resources:
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(240),
+    params:
+        rg=read_group,
     shell:
         # gzip -t first: bwa reads a truncated FASTQ.gz without complaint and would
         # silently lose the reads after the damage.

@@ -10,8 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from cfdna_erbb2.errors import InputError  # noqa: E402
 from cfdna_erbb2.refflat import check_gene  # noqa: E402
-from cfdna_erbb2.samples import read_samples  # noqa: E402
-
+from cfdna_erbb2.samples import baselines, read_samples  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -25,7 +24,9 @@ except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
 
 for record in samples.astype(object).to_dict("records"):
-    record["timepoint"] = None if pd.isna(record["timepoint"]) else int(record["timepoint"])
+    record["timepoint"] = (
+        None if pd.isna(record["timepoint"]) else int(record["timepoint"])
+    )
     validate(record, schema="../schemas/samples.schema.yaml")
 
 SAMPLES = list(samples.index)
@@ -46,6 +47,19 @@ wildcard_constraints:
     patient="|".join(PATIENTS) if PATIENTS else "NO_PATIENT",
     normal="|".join(NORMALS) if NORMALS else "NO_NORMAL",
     group="|".join(sorted(set(PATIENTS) | {"normals"})),
+
+
+# ---- resources ---------------------------------------------------------------------
+
+
+def by_attempt(base):
+    """A resource (MB of memory, minutes of runtime) that grows with each retry, so a job
+    killed for memory or time comes back bigger (profiles set `retries`)."""
+
+    def scaled(wildcards, attempt):
+        return base * attempt
+
+    return scaled
 
 
 # ---- input functions ---------------------------------------------------------------
@@ -92,14 +106,6 @@ def loo_coverage(wildcards):
     return expand("results/cnvkit/coverage/{sample}.targetcoverage.cnn", sample=others)
 
 
-def panel_antitarget(wildcards):
-    return [p.replace(".target", ".antitarget") for p in panel_coverage(wildcards)]
-
-
-def loo_antitarget(wildcards):
-    return [p.replace(".target", ".antitarget") for p in loo_coverage(wildcards)]
-
-
 def sample_reference(wildcards):
     """Normals are fixed against a panel built without them (leave-one-out)."""
     if wildcards.sample in NORMALS:
@@ -109,6 +115,18 @@ def sample_reference(wildcards):
 
 def normal_cnrs(wildcards):
     return expand("results/cnvkit/{sample}.cnr", sample=NORMALS)
+
+
+BASELINES = baselines(samples)
+
+
+def baseline_call(wildcards):
+    """An on-treatment draw is measured over the amplicon its baseline showed."""
+    row = samples.loc[wildcards.sample]
+    base = BASELINES.get(row["patient"])
+    if row["kind"] != "plasma" or base is None or base == wildcards.sample:
+        return []
+    return f"results/erbb2/samples/{base}.tsv"
 
 
 def normal_fraglens(wildcards):

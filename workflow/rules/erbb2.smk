@@ -6,13 +6,13 @@ rule erbb2_panel:
         cnr=normal_cnrs,
     output:
         "results/erbb2/panel.tsv",
-    params:
-        gene=config["gene"],
-        normals=NORMALS,
     log:
         "results/logs/erbb2_panel.log",
     conda:
         "../envs/python.yaml"
+    params:
+        gene=config["gene"],
+        normals=NORMALS,
     script:
         "../scripts/erbb2_panel.py"
 
@@ -23,15 +23,16 @@ rule erbb2_call:
         cns="results/cnvkit/{sample}.cns",
         qc="results/qc/{sample}.bam_qc.json",
         panel="results/erbb2/panel.tsv",
+        baseline=baseline_call,
     output:
         "results/erbb2/samples/{sample}.tsv",
-    params:
-        erbb2=config["erbb2"],
-        gene=config["gene"],
     log:
         "results/logs/erbb2_call/{sample}.log",
     conda:
         "../envs/python.yaml"
+    params:
+        erbb2=config["erbb2"],
+        gene=config["gene"],
     script:
         "../scripts/erbb2_call.py"
 
@@ -46,11 +47,11 @@ rule erbb2_calls:
             category="Cohort",
             labels={"table": "ERBB2 calls per sample"},
         ),
-    params:
-        sheet=samples,
     log:
         "results/logs/erbb2_calls.log",
     conda:
         "../envs/python.yaml"
+    params:
+        sheet=samples,
     script:
         "../scripts/erbb2_calls.py"

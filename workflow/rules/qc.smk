@@ -13,11 +13,11 @@ rule qc_bam:
         "results/logs/qc_bam/{sample}.log",
     benchmark:
         "results/benchmarks/qc_bam/{sample}.tsv"
-    resources:
-        mem_mb=lambda wc, attempt: 1000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
     conda:
         "../envs/python.yaml"
+    resources:
+        mem_mb=by_attempt(1000),
+        runtime=by_attempt(60),
     script:
         "../scripts/qc_bam.py"
 

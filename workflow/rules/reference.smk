@@ -13,8 +13,8 @@ rule reference_genome:
     conda:
         "../envs/samtools.yaml"
     shell:
-        "(ln -sfn \"$(realpath {input.fasta})\" {output.fasta} && "
-        "if [ -s {input.fasta}.fai ]; then ln -sfn \"$(realpath {input.fasta}.fai)\" {output.fai}; "
+        '(ln -sfn "$(realpath {input.fasta})" {output.fasta} && '
+        'if [ -s {input.fasta}.fai ]; then ln -sfn "$(realpath {input.fasta}.fai)" {output.fai}; '
         "else samtools faidx {output.fasta}; fi) > {log} 2>&1"
 
 
@@ -23,20 +23,20 @@ rule bwa_index:
         fasta="results/reference/genome.fa",
     output:
         multiext("results/reference/genome.fa", ".amb", ".ann", ".bwt", ".pac", ".sa"),
-    params:
-        source=config["reference"]["fasta"],
     log:
         "results/logs/bwa_index.log",
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
     conda:
         "../envs/bwa.yaml"
+    threads: 1
+    resources:
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(120),
+    params:
+        source=config["reference"]["fasta"],
     shell:
-        "(set -e; src=\"$(realpath {params.source})\"; "
-        "if [ -s \"$src.bwt\" ] && [ -s \"$src.sa\" ]; then "
-        "  for ext in amb ann bwt pac sa; do ln -sfn \"$src.$ext\" {input.fasta}.$ext; done; "
+        '(set -e; src="$(realpath {params.source})"; '
+        'if [ -s "$src.bwt" ] && [ -s "$src.sa" ]; then '
+        '  for ext in amb ann bwt pac sa; do ln -sfn "$src.$ext" {input.fasta}.$ext; done; '
         "  echo reusing the bwa index beside $src; "
         "else bwa index {input.fasta}; fi) > {log} 2>&1"
 
@@ -61,14 +61,13 @@ rule bins:
         qc=bin_depth_qc,
     output:
         target="results/reference/bins.target.bed",
-        antitarget="results/reference/bins.antitarget.bed",
         info="results/reference/bins.json",
-    params:
-        bins=config["bins"],
-        gene=config["gene"],
     log:
         "results/logs/bins.log",
     conda:
         "../envs/cnvkit.yaml"
+    params:
+        bins=config["bins"],
+        gene=config["gene"],
     script:
         "../scripts/bins.py"

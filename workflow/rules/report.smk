@@ -36,12 +36,12 @@ rule plot_genome:
             subcategory="Copy ratios",
             labels={"sample": "{sample}", "figure": "genome and ERBB2 locus"},
         ),
-    params:
-        gene=config["gene"],
     log:
         "results/logs/plots/{group}/{sample}.genome.log",
     conda:
         "../envs/python.yaml"
+    params:
+        gene=config["gene"],
     script:
         "../scripts/plot_genome.py"
 
@@ -58,12 +58,12 @@ rule plot_fragments:
             subcategory="Fragment lengths",
             labels={"sample": "{sample}", "figure": "fragment lengths"},
         ),
-    params:
-        normals=NORMALS,
     log:
         "results/logs/plots/{group}/{sample}.fragments.log",
     conda:
         "../envs/python.yaml"
+    params:
+        normals=NORMALS,
     script:
         "../scripts/plot_fragments.py"
 

@@ -17,12 +17,12 @@ rule response:
             category="Cohort",
             labels={"table": "Response per patient"},
         ),
-    params:
-        reduction=config["response"]["reduction"],
-        undetectable_level=config["response"]["undetectable_level"],
     log:
         "results/logs/response.log",
     conda:
         "../envs/python.yaml"
+    params:
+        reduction=config["response"]["reduction"],
+        undetectable_level=config["response"]["undetectable_level"],
     script:
         "../scripts/response.py"

@@ -35,8 +35,6 @@ with Path(snakemake.log[0]).open("w") as log:
         ],
         check=True, stdout=log, stderr=log,
     )  # fmt: skip
-    # WGS has no off-target bins; CNVkit still expects the (empty) antitarget file.
-    Path(snakemake.output.antitarget).write_text("")
     labels = [
         line.split("\t")[3].strip()
         for line in Path(snakemake.output.target).read_text().splitlines()

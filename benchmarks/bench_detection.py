@@ -1,0 +1,717 @@
+"""Limit-of-detection benchmark of the ERBB2 call on simulated low-pass cfDNA.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_detection.py [--quick] [--measure-only]
+        [--reps-scale X] [--workers 2] [--param z_min=4.5 ...]
+
+For every depth in the grid it runs the workflow's own steps, with the project's code:
+``cnvkit.py access`` on the genome FASTA; ``cnvkit.py target --split --avg-size SIZE
+--annotate refFlat`` with SIZE from :func:`cfdna_erbb2.qc.auto_bin_size` on the normals' read
+pairs (as workflow/scripts/bins.py); bin coverage with ``cnvlib.coverage.do_coverage``
+(min MAPQ from config) on the simulator's true-alignment BAMs (no bwa); a pooled reference
+from 3 normals (:func:`cfdna_erbb2.cnvkit_steps.build_reference`), normals against a
+leave-one-out reference; :func:`~cfdna_erbb2.cnvkit_steps.fix_and_segment`; the panel's
+systematic sd (:func:`cfdna_erbb2.calls.panel_table` / ``panel_systematic``) and the call
+(:func:`cfdna_erbb2.calls.call_sample`) with the ``erbb2`` parameters of config/config.yaml.
+
+Every draw's .cnr/.cns is cached under benchmarks/out/cache/<key>/, so ``--measure-only``
+re-measures the cached draws (e.g. with other ``--param`` thresholds, or after erbb2.py
+changed) in seconds. Outputs: benchmarks/out/detection_draws.tsv (one row per draw) and
+benchmarks/out/detection_summary.md (the printed tables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cfdna_erbb2 import cnvkit_steps, qc
+from cfdna_erbb2.calls import call_sample, panel_systematic, panel_table, params_from_config
+from cfdna_erbb2.erbb2 import Erbb2Params
+from cfdna_erbb2.simulate import (
+    Genome,
+    SampleSpec,
+    TumourSpec,
+    make_genome,
+    simulate_sample,
+    write_reference,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+CACHE = OUT / "cache"
+CNVKIT = str(Path(sys.executable).parent / "cnvkit.py")
+
+#: Sensitivity a tumour fraction must reach to count as detected (limit of detection).
+LOD_SENSITIVITY = 0.95
+#: Number of normals in each depth's panel (the target is stated for 3).
+N_NORMALS = 3
+#: Default grid (see benchmarks/README.md).
+DEPTHS = (0.5, 1.0, 2.0)
+TUMOUR_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.10)
+COPIES = (8.0, 20.0, 40.0)
+AMPLICON_BP = 500_000
+#: Replicate draws per (depth, TF, copies) cell: more at the depth the target is stated for.
+REPS_AT = {1.0: 8}
+REPS_OTHER = 4
+#: TF-0 draws per depth (copies do not matter at TF 0).
+REPS_TF0 = 16
+#: Extra amplicon sizes at 1x: (size bp, copies, TFs, reps).
+EXTRA_SIZES = ((100_000, 2_000_000), 20.0, (0.03, 0.05), 4)
+#: 17q arm-gain decoys (no focal amplicon): arm copies, TFs, reps; run at every depth.
+DECOY_ARM_COPIES, DECOY_TFS, DECOY_REPS = 4, (0.10, 0.20, 0.30), 4
+
+#: Columns of detection_draws.tsv taken from the measurement, in front of the rest.
+MEASURE_COLUMNS = (
+    "erbb2_log2",
+    "erbb2_pcn",
+    "locus_source",
+    "locus_bins",
+    "erbb2_z",
+    "focal_z",
+    "lod_pcn",
+    "amplified",
+    "cnvkit_default_amplified",
+    "evaluable",
+)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One simulated sample of the grid.
+
+    ``kind``: normal (panel member, measured leave-one-out), tf0 (plasma with no tumour DNA),
+    amp (focal ERBB2 amplicon of ``copies`` copies and ``amplicon_bp`` bp) or decoy (17q arm
+    at ``copies`` copies, no focal amplicon). ``tf``: tumour fraction; ``rep``: replicate.
+    """
+
+    depth: float
+    kind: str
+    tf: float = 0.0
+    copies: float | None = None
+    amplicon_bp: int | None = None
+    rep: int = 0
+
+    @property
+    def name(self) -> str:
+        parts = [f"{self.depth:g}x", self.kind]
+        if self.kind in ("amp", "decoy"):
+            parts.append(f"tf{self.tf:.3f}")
+        if self.copies is not None:
+            parts.append(f"c{self.copies:g}")
+        if self.amplicon_bp is not None:
+            parts.append(f"{self.amplicon_bp // 1000}kb")
+        parts.append(f"r{self.rep:02d}")
+        return "_".join(parts)
+
+    def tumour(self, seed: int) -> TumourSpec | None:
+        if self.kind == "amp":
+            assert self.copies is not None and self.amplicon_bp is not None
+            return TumourSpec(erbb2_copies=self.copies, amplicon_size=self.amplicon_bp, seed=seed)
+        if self.kind == "decoy":
+            assert self.copies is not None
+            return TumourSpec(erbb2_copies=None, arm_gain_17q=int(self.copies), seed=seed)
+        return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a cached draw depends on besides its own design (part of the cache key)."""
+
+    genome_seed: int
+    reads_per_bin: int
+    min_bin: int
+    max_bin: int
+    min_mapq: int
+
+    @property
+    def fingerprint(self) -> str:
+        text = json.dumps(self.__dict__, sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def derive_seed(base: int, *keys: str) -> int:
+    """A stable 32-bit seed from a base seed and names (independent of Python's hash)."""
+    words = [base & 0xFFFFFFFF] + [zlib.crc32(k.encode()) for k in keys]
+    return int(np.random.SeedSequence(words).generate_state(1)[0])
+
+
+def n_reps(base: int, scale: float) -> int:
+    return max(1, round(base * scale))
+
+
+def plan(quick: bool, scale: float) -> list[Draw]:
+    """Every draw of the grid (normals first), ``quick``: 1x only, 2 replicates per cell."""
+    depths = (1.0,) if quick else DEPTHS
+    draws: list[Draw] = []
+    for depth in depths:
+        draws += [Draw(depth, "normal", rep=i) for i in range(N_NORMALS)]
+    for depth in depths:
+        reps = 2 if quick else n_reps(REPS_AT.get(depth, REPS_OTHER), scale)
+        reps_tf0 = 4 if quick else n_reps(REPS_TF0, scale)
+        reps_small = 2 if quick else n_reps(REPS_OTHER, scale)
+        draws += [Draw(depth, "tf0", rep=r) for r in range(reps_tf0)]
+        for copies in COPIES:
+            for tf in TUMOUR_FRACTIONS:
+                draws += [Draw(depth, "amp", tf, copies, AMPLICON_BP, r) for r in range(reps)]
+        if depth == 1.0:
+            sizes, copies, tfs, base = EXTRA_SIZES
+            for size in sizes:
+                for tf in tfs:
+                    draws += [
+                        Draw(depth, "amp", tf, copies, size, r)
+                        for r in range(2 if quick else n_reps(base, scale))
+                    ]
+        for tf in DECOY_TFS:
+            draws += [
+                Draw(depth, "decoy", tf, float(DECOY_ARM_COPIES), None, r)
+                for r in range(reps_small)
+            ]
+    return draws
+
+
+# ---- paths -----------------------------------------------------------------------------
+
+
+def draw_dir(settings: Settings, draw: Draw) -> Path:
+    return CACHE / f"{settings.fingerprint}_{draw.name}"
+
+
+def panel_dir(settings: Settings, depth: float) -> Path:
+    return CACHE / f"{settings.fingerprint}_{depth:g}x_panel"
+
+
+def genome_dir(settings: Settings) -> Path:
+    return CACHE / f"genome_g{settings.genome_seed}"
+
+
+# ---- worker side -------------------------------------------------------------------------
+
+_GENOME: Genome | None = None
+
+
+def _init_worker(genome_seed: int, verbose: bool) -> None:
+    global _GENOME
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, force=True)
+    _GENOME = make_genome(genome_seed)
+
+
+def _genome() -> Genome:
+    assert _GENOME is not None, "worker not initialised"
+    return _GENOME
+
+
+def _simulate(draw: Draw, settings: Settings, outdir: Path) -> dict[str, object]:
+    seed = derive_seed(settings.genome_seed, draw.name)
+    tumour = draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
+    spec = SampleSpec(draw.name, tumour_fraction=draw.tf, depth=draw.depth, seed=seed)
+    truth = simulate_sample(_genome(), spec, outdir, bam=True, fastq=False, tumour=tumour)
+    truth["seed"] = seed
+    return truth
+
+
+def task_normal_bam(args: tuple[Draw, Settings]) -> dict[str, object]:
+    """Simulate one normal into its panel folder; read pairs from the workflow's BAM QC."""
+    draw, settings = args
+    t0 = time.perf_counter()
+    bam_dir = panel_dir(settings, draw.depth) / "bam"
+    truth = _simulate(draw, settings, bam_dir)
+    metrics, _ = qc.bam_qc(str(truth["bam"]))
+    truth["qc_read_pairs"] = int(metrics["read_pairs"])
+    truth["seconds"] = time.perf_counter() - t0
+    return truth
+
+
+def task_coverage(args: tuple[str, str, str, int]) -> str:
+    """Bin coverage of one BAM (the workflow's `cnvkit.py coverage -q MIN_MAPQ`)."""
+    from cnvlib.coverage import do_coverage
+    from skgenome import tabio
+
+    bins_bed, bam, out, min_mapq = args
+    tabio.write(do_coverage(bins_bed, bam, min_mapq=min_mapq), out)
+    return out
+
+
+def task_draw(args: tuple[Draw, Settings]) -> tuple[str, float]:
+    """Simulate one plasma draw, bin it, fix and segment it against its depth's panel."""
+    from cnvlib.coverage import do_coverage
+    from skgenome import tabio
+
+    draw, settings = args
+    t0 = time.perf_counter()
+    out = draw_dir(settings, draw)
+    panel = panel_dir(settings, draw.depth)
+    tmp_root = OUT / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp_root, prefix=f"{draw.name}.") as tmp:
+        truth = _simulate(draw, settings, Path(tmp))
+        cnn = Path(tmp) / "sample.targetcoverage.cnn"
+        cov = do_coverage(str(panel / "bins.target.bed"), str(truth["bam"]), settings.min_mapq)
+        tabio.write(cov, str(cnn))
+        out.mkdir(parents=True, exist_ok=True)
+        cnvkit_steps.fix_and_segment(
+            cnn, panel / "reference.cnn", draw.name, out / "sample.cnr", out / "sample.cns"
+        )
+    seconds = time.perf_counter() - t0
+    meta = _meta(draw, truth, seconds)
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    return draw.name, seconds
+
+
+def _meta(draw: Draw, truth: dict[str, object], seconds: float) -> dict[str, object]:
+    keep = ("seed", "read_pairs", "depth", "expected_pcn", "expected_log2", "expected_amplified")
+    return {
+        "draw": draw.__dict__,
+        **{k: truth[k] for k in keep},
+        "tumour_read_fraction": truth.get("tumour_read_fraction"),
+        "seconds": round(seconds, 2),
+    }
+
+
+# ---- panel of normals ----------------------------------------------------------------------
+
+
+def ensure_genome(settings: Settings) -> dict[str, Path]:
+    """The reference FASTA + refFlat and `cnvkit.py access` regions (once per genome)."""
+    gdir = genome_dir(settings)
+    paths = {
+        "fasta": gdir / "genome.fa",
+        "refflat": gdir / "genes.refFlat",
+        "access": gdir / "access.bed",
+    }
+    if all(p.exists() for p in paths.values()):
+        return paths
+    gdir.mkdir(parents=True, exist_ok=True)
+    ref = write_reference(make_genome(settings.genome_seed), gdir)
+    paths["fasta"], paths["refflat"] = Path(ref["fasta"]), Path(ref["refflat"])
+    _run([CNVKIT, "access", str(paths["fasta"]), "-o", str(paths["access"])])
+    return paths
+
+
+def _run(cmd: Sequence[str]) -> None:
+    res = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{res.stderr}")
+
+
+def build_panels(
+    pool: Any, settings: Settings, normals: list[Draw], ref: dict[str, Path]
+) -> dict[float, dict[str, object]]:
+    """Per depth: bins, coverage, pooled + leave-one-out references, normals' .cnr/.cns."""
+    from skgenome import tabio
+
+    depths = sorted({d.depth for d in normals})
+    todo = [d for d in depths if not (panel_dir(settings, d) / "panel.json").exists()]
+    todo_normals = [n for n in normals if n.depth in todo]
+    if todo_normals:
+        print(f"simulating {len(todo_normals)} normals for depths {todo}", flush=True)
+    truths = pool.map(task_normal_bam, [(n, settings) for n in todo_normals])
+    by_name = {str(t["sample"]): t for t in truths}
+    for depth in todo:
+        pdir = panel_dir(settings, depth)
+        members = [n for n in normals if n.depth == depth]
+        pairs = [int(by_name[n.name]["qc_read_pairs"]) for n in members]  # type: ignore[call-overload]
+        accessible = qc.accessible_length(ref["access"])
+        size = qc.auto_bin_size(
+            pairs, accessible, settings.reads_per_bin, settings.min_bin, settings.max_bin
+        )
+        bins = pdir / "bins.target.bed"
+        _run(
+            [
+                CNVKIT, "target", str(ref["access"]), "--split", "--avg-size", str(size),
+                "--annotate", str(ref["refflat"]), "-o", str(bins),
+            ]
+        )  # fmt: skip
+        cnns = {n.name: pdir / f"{n.name}.targetcoverage.cnn" for n in members}
+        pool.map(
+            task_coverage,
+            [
+                (str(bins), str(by_name[n.name]["bam"]), str(cnns[n.name]), settings.min_mapq)
+                for n in members
+            ],
+        )
+        cnvkit_steps.build_reference(
+            list(cnns.values()), ref["fasta"], bins, pdir / "reference.cnn"
+        )
+        for n in members:
+            loo = pdir / f"loo_{n.name}.cnn"
+            others = [p for name, p in cnns.items() if name != n.name]
+            cnvkit_steps.build_reference(others, ref["fasta"], bins, loo)
+            out = draw_dir(settings, n)
+            out.mkdir(parents=True, exist_ok=True)
+            cnvkit_steps.fix_and_segment(
+                cnns[n.name], loo, n.name, out / "sample.cnr", out / "sample.cns"
+            )
+            meta = _meta(n, by_name[n.name], float(by_name[n.name]["seconds"]))  # type: ignore[arg-type]
+            (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+        shutil.rmtree(pdir / "bam", ignore_errors=True)
+        n_bins = len(tabio.read_auto(str(bins)))
+        info = {
+            "depth": depth,
+            "bin_size": size,
+            "n_bins": n_bins,
+            "accessible_bp": accessible,
+            "normal_read_pairs": pairs,
+            "settings": settings.__dict__,
+        }
+        (pdir / "panel.json").write_text(json.dumps(info, indent=1) + "\n")
+    return {d: json.loads((panel_dir(settings, d) / "panel.json").read_text()) for d in depths}
+
+
+# ---- measurement -------------------------------------------------------------------------
+
+
+def measure_all(
+    settings: Settings, draws: list[Draw], params: Erbb2Params
+) -> tuple[pd.DataFrame, int]:
+    """Call every cached draw; returns (one row per draw, number of draws missing)."""
+    rows: list[dict[str, object]] = []
+    missing = 0
+    panels: dict[float, pd.DataFrame] = {}
+    for depth in sorted({d.depth for d in draws}):
+        normals = [d for d in draws if d.depth == depth and d.kind == "normal"]
+        paths = {n.name: draw_dir(settings, n) / "sample.cnr" for n in normals}
+        panels[depth] = panel_table(
+            {k: v for k, v in paths.items() if v.exists()}, params.gene
+        )
+    bin_sizes = {}
+    for depth in panels:
+        pj = panel_dir(settings, depth) / "panel.json"
+        bin_sizes[depth] = json.loads(pj.read_text())["bin_size"] if pj.exists() else None
+    for draw in draws:
+        ddir = draw_dir(settings, draw)
+        if not (ddir / "meta.json").exists():
+            missing += 1
+            continue
+        meta = json.loads((ddir / "meta.json").read_text())
+        exclude = draw.name if draw.kind == "normal" else None
+        systematic = panel_systematic(panels[draw.depth], exclude, params.systematic_sd_floor)
+        result = call_sample(
+            ddir / "sample.cnr",
+            ddir / "sample.cns",
+            params,
+            systematic=systematic,
+            read_pairs=int(meta["read_pairs"]),
+        )
+        copies = draw.copies if draw.kind == "amp" else None
+        tf = draw.tf
+        c = copies if copies is not None else (draw.copies if draw.kind == "decoy" else 2.0)
+        row: dict[str, object] = {
+            "sample": draw.name,
+            "depth": draw.depth,
+            "kind": draw.kind,
+            "tf": tf,
+            "copies": copies,
+            "amplicon_bp": draw.amplicon_bp,
+            "arm_gain_17q": draw.copies if draw.kind == "decoy" else None,
+            "rep": draw.rep,
+            "seed": meta["seed"],
+            "read_pairs": meta["read_pairs"],
+            "bin_size": bin_sizes[draw.depth],
+            "expected_pcn": tf * float(c) + 2.0 * (1.0 - tf),  # type: ignore[arg-type]
+        }
+        row.update({k: result.get(k, math.nan) for k in MEASURE_COLUMNS})
+        row.update({k: v for k, v in result.items() if k not in row})
+        rows.append(row)
+    return pd.DataFrame(rows), missing
+
+
+# ---- summary tables ----------------------------------------------------------------------
+
+
+def _md(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _sens(sub: pd.DataFrame) -> str:
+    if len(sub) == 0:
+        return "-"
+    ours = sub["amplified"].astype(bool).mean()
+    cnv = sub["cnvkit_default_amplified"].astype(bool).mean()
+    return f"{_pct(ours)} / {_pct(cnv)} (n={len(sub)})"
+
+
+def _lod(sens_by_tf: dict[float, float]) -> str:
+    """Smallest TF from which on every grid TF reaches LOD_SENSITIVITY."""
+    best = None
+    for tf in sorted(sens_by_tf, reverse=True):
+        if sens_by_tf[tf] >= LOD_SENSITIVITY:
+            best = tf
+        else:
+            break
+    return f"{100 * best:g}%" if best is not None else f"> {100 * max(sens_by_tf):g}%"
+
+
+def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
+    out: list[str] = []
+    amp = df[df["kind"] == "amp"]
+    main = amp[amp["amplicon_bp"] == AMPLICON_BP]
+    depths = sorted(df["depth"].unique())
+    tfs = sorted(main["tf"].unique())
+    out.append(
+        "Cells: fraction of draws called amplified, ours / CNVkit default (log2 >= "
+        f"{params.cnvkit_amp_log2}), with n draws. Non-evaluable draws count as not called. "
+        f"Call parameters: z_min {params.z_min}, focal_z_min {params.focal_z_min}, "
+        f"systematic_sd_floor {params.systematic_sd_floor}."
+    )
+    out.append("\n## (a) Sensitivity, 500 kb amplicon\n")
+    for copies in sorted(main["copies"].unique()):
+        out.append(f"\n### ERBB2 {copies:g} copies in the tumour\n")
+        rows = []
+        for depth in depths:
+            cells = [_sens(main[(main.depth == depth) & (main.copies == copies) & (main.tf == t)])
+                     for t in tfs]  # fmt: skip
+            rows.append([f"{depth:g}x", *cells])
+        out.append(_md(["depth", *[f"TF {100 * t:g}%" for t in tfs]], rows))
+    other = amp[amp["amplicon_bp"] != AMPLICON_BP]
+    if len(other):
+        out.append("\n### Amplicon size (1x, 20 copies)\n")
+        rows = []
+        for size in sorted(amp["amplicon_bp"].unique()):
+            for tf in sorted(other["tf"].unique()):
+                sub = amp[(amp.depth == 1.0) & (amp.copies == 20) & (amp.amplicon_bp == size)]
+                rows.append([f"{size / 1000:g} kb", f"{100 * tf:g}%", _sens(sub[sub.tf == tf])])
+        out.append(_md(["amplicon", "TF", "ours / cnvkit (n)"], rows))
+
+    out.append("\n## (b) False positives (called amplified; ours / CNVkit)\n")
+    rows = []
+    for depth in depths:
+        at = df[df.depth == depth]
+        groups = [
+            ("healthy normals (leave-one-out)", at[at.kind == "normal"]),
+            ("TF 0 plasma", at[at.kind == "tf0"]),
+        ]
+        for tf in sorted(at[at.kind == "decoy"]["tf"].unique()):
+            groups.append(
+                (f"17q arm gain x4, TF {100 * tf:g}%", at[(at.kind == "decoy") & (at.tf == tf)])
+            )
+        for label, sub in groups:
+            ours = int(sub["amplified"].astype(bool).sum())
+            cnv = int(sub["cnvkit_default_amplified"].astype(bool).sum())
+            ev = int(sub["evaluable"].astype(bool).sum())
+            rows.append([f"{depth:g}x", label, f"{ours}/{len(sub)}", f"{cnv}/{len(sub)}", ev])
+    out.append(_md(["depth", "draws", "ours", "CNVkit default", "evaluable"], rows))
+
+    out.append(
+        f"\n## (c) 95% limit of detection (TF), 500 kb amplicon: smallest grid TF from which on "
+        f"every grid TF has >= {_pct(LOD_SENSITIVITY)} of draws called (ours / CNVkit)\n"
+    )
+    rows = []
+    for depth in depths:
+        cells = []
+        for copies in sorted(main["copies"].unique()):
+            sub = main[(main.depth == depth) & (main.copies == copies)]
+            if len(sub) == 0:
+                cells.append("-")
+                continue
+            g = sub.groupby("tf")
+            ours = _lod(g["amplified"].mean().to_dict())
+            cnv = _lod(g["cnvkit_default_amplified"].mean().to_dict())
+            cells.append(f"{ours} / {cnv}")
+        rows.append([f"{depth:g}x", *cells])
+    out.append(
+        _md(["depth", *[f"{c:g} copies" for c in sorted(main["copies"].unique())]], rows)
+    )
+
+    out.append(
+        "\n## (d) erbb2_pcn against expected pCN = TF * C + 2 * (1 - TF) (evaluable draws)\n"
+    )
+    rows = []
+    for depth in depths:
+        for label, sub in (
+            ("amplicon 500 kb", main[main.depth == depth]),
+            ("normals + TF 0", df[(df.depth == depth) & df.kind.isin(["normal", "tf0"])]),
+        ):
+            sub = sub[sub["evaluable"].astype(bool) & np.isfinite(sub["erbb2_pcn"])]
+            if len(sub) == 0:
+                continue
+            err = sub["erbb2_pcn"].to_numpy(float) - sub["expected_pcn"].to_numpy(float)
+            mad = float(np.median(np.abs(err - np.median(err)))) * 1.4826
+            q05, q95 = np.percentile(err, [5, 95])
+            rows.append(
+                [f"{depth:g}x", label, len(sub), f"{np.median(err):+.3f}", f"{mad:.3f}",
+                 f"{np.std(err, ddof=1):.3f}", f"{q05:+.3f} .. {q95:+.3f}"]
+            )  # fmt: skip
+    out.append(
+        _md(
+            ["depth", "draws", "n", "median error", "robust sd", "sd", "5-95% range"],
+            rows,
+        )
+    )
+    out.append(
+        "\nError in copies (pCN, copies per diploid genome). Robust sd = 1.4826 * MAD."
+    )
+
+    out.append("\n## Target check\n")
+    out.extend(f"- {line}" for line in target_check(df))
+    return "\n".join(out) + "\n"
+
+
+def target_check(df: pd.DataFrame) -> list[str]:
+    lines = []
+    one = df[(df.depth == 1.0) & (df.kind == "amp") & (df.amplicon_bp == AMPLICON_BP)]
+    sub = one[(one.copies == 20) & (one.tf >= 0.03 - 1e-9)]
+    if len(sub):
+        worst = sub.groupby("tf")["amplified"].mean()
+        ok = bool((worst >= LOD_SENSITIVITY).all())
+        cells = ", ".join(f"TF {100 * t:g}%: {_pct(v)}" for t, v in worst.items())
+        lines.append(
+            f"{'PASS' if ok else 'FAIL'}: 1x, 3 normals, 20 copies, 500 kb, TF >= 3% called in "
+            f">= 95% of draws ({cells})"
+        )
+    for kind, label in (("normal", "healthy normals (LOO)"), ("tf0", "TF-0 draws")):
+        sub = df[df.kind == kind]
+        if len(sub):
+            n = int(sub["amplified"].astype(bool).sum())
+            lines.append(
+                f"{'PASS' if n == 0 else 'FAIL'}: no {label} called amplified ({n}/{len(sub)})"
+            )
+    sub = df[df.kind == "decoy"]
+    if len(sub):
+        n = int(sub["amplified"].astype(bool).sum())
+        lines.append(
+            f"{'PASS' if n == 0 else 'FAIL'}: no 17q arm-gain decoy called amplified "
+            f"({n}/{len(sub)})"
+        )
+    return lines
+
+
+# ---- main ---------------------------------------------------------------------------------
+
+
+def parse_params(config: dict[str, Any], overrides: Sequence[str]) -> Erbb2Params:
+    params = params_from_config(config["erbb2"], config["gene"])
+    types = {f.name: type(getattr(params, f.name)) for f in fields(params)}
+    changes: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in types:
+            sys.exit(f"--param {item!r}: expected KEY=VALUE with KEY one of {sorted(types)}")
+        changes[key] = types[key](float(value)) if types[key] is int else types[key](value)
+    return replace(params, **changes)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1x only, 2 reps")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="no simulation: measure the cached draws (seconds)",
+    )
+    parser.add_argument(
+        "--reps-scale", type=float, default=1.0, help="multiply every replicate count"
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--genome-seed", type=int, default=1)
+    parser.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an erbb2 call parameter (e.g. z_min=4.5); repeatable",
+    )
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, force=True)
+
+    config = yaml.safe_load(args.config.read_text())
+    params = parse_params(config, args.param)
+    bins = config["bins"]
+    if str(bins["size"]) != "auto":
+        sys.exit("config bins.size must be 'auto' for this benchmark")
+    settings = Settings(
+        genome_seed=args.genome_seed,
+        reads_per_bin=int(bins["reads_per_bin"]),
+        min_bin=int(bins["min_size"]),
+        max_bin=int(bins["max_size"]),
+        min_mapq=int(config["alignment"]["min_mapq"]),
+    )
+    draws = plan(args.quick, args.reps_scale)
+    t0 = time.perf_counter()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not args.measure_only:
+        ref = ensure_genome(settings)
+        ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
+        with ctx.Pool(
+            args.workers, initializer=_init_worker, initargs=(settings.genome_seed, args.verbose)
+        ) as pool:
+            panels = build_panels(
+                pool, settings, [d for d in draws if d.kind == "normal"], ref
+            )
+            for depth, info in panels.items():
+                print(
+                    f"{depth:g}x: bin size {info['bin_size']} bp, {info['n_bins']} bins, "
+                    f"normals' read pairs {info['normal_read_pairs']}",
+                    flush=True,
+                )
+            todo = [
+                d
+                for d in draws
+                if d.kind != "normal" and not (draw_dir(settings, d) / "meta.json").exists()
+            ]
+            todo.sort(key=lambda d: -d.depth)  # deepest (slowest) first balances the workers
+            print(
+                f"{len(draws)} draws in the grid, {len(todo)} to simulate "
+                f"({args.workers} workers)",
+                flush=True,
+            )
+            for i, (name, sec) in enumerate(
+                pool.imap_unordered(task_draw, [(d, settings) for d in todo]), 1
+            ):
+                if i % 10 == 0 or i == len(todo):
+                    el = time.perf_counter() - t0
+                    print(f"  {i}/{len(todo)} done ({name}: {sec:.1f} s; {el:.0f} s)", flush=True)
+        shutil.rmtree(OUT / "tmp", ignore_errors=True)
+    t_sim = time.perf_counter() - t0
+    table, missing = measure_all(settings, draws, params)
+    if missing:
+        print(f"WARNING: {missing} draws of the grid are not cached (run without --measure-only)")
+    if table.empty:
+        sys.exit("no cached draws to measure")
+    draws_tsv = OUT / "detection_draws.tsv"
+    table.to_csv(draws_tsv, sep="\t", index=False, float_format="%.6g")
+    summary = summarise(table, params)
+    wall = time.perf_counter() - t0
+    head = (
+        f"# ERBB2 detection benchmark\n\n{len(table)} draws measured; genome seed "
+        f"{settings.genome_seed}; cache {settings.fingerprint}; "
+        f"simulation + CNVkit {t_sim:.0f} s, total {wall:.0f} s "
+        f"({'measure only' if args.measure_only else f'{args.workers} workers'}).\n\n"
+    )
+    (OUT / "detection_summary.md").write_text(head + summary)
+    print(head + summary)
+    print(f"wrote {draws_tsv} and {OUT / 'detection_summary.md'}")
+
+
+if __name__ == "__main__":
+    main()

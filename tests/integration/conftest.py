@@ -1,0 +1,75 @@
+"""Helpers for running the real workflow on cohorts made by the project's simulator."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+#: Every workflow run is bounded, so a hung job fails the test instead of CI.
+RUN_TIMEOUT_S = 900
+
+
+def tool_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def simulate(outdir: Path, *extra: str, preset: str = "test", seed: int = 11) -> Path:
+    """Simulate a cohort into ``outdir`` (reads, reference, truth, samples.tsv, config.yaml)."""
+    cmd = [str(BIN / "cfdna-erbb2"), "simulate", "--preset", preset, "--outdir", str(outdir),
+           "--seed", str(seed), *extra]  # fmt: skip
+    subprocess.run(cmd, check=True, env=tool_env(), capture_output=True, timeout=300)
+    return outdir
+
+
+def snakemake(workdir: Path, *extra: str, timeout: int = RUN_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+    """Run the workflow in ``workdir`` with its config.yaml, as a user would."""
+    cmd = [
+        str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
+        "--configfile", str(workdir / "config.yaml"),
+        "--workflow-profile", str(REPO / "workflow" / "profiles" / "default"),
+        "--cores", "2", *extra,
+    ]  # fmt: skip
+    return subprocess.run(
+        cmd, env=tool_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def job_counts(dry_run_output: str) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table that `snakemake -n` prints."""
+    counts: dict[str, int] = {}
+    lines = dry_run_output.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith("job") and "count" in line:
+            for row in lines[i + 2 :]:
+                parts = row.split()
+                if len(parts) != 2 or not parts[1].isdigit():
+                    break
+                if parts[0] != "total":
+                    counts[parts[0]] = int(parts[1])
+            break
+    return counts
+
+
+def read_tsv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+
+
+def copy_study(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def test_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulator's `test` preset with reads and true-alignment BAMs (made once)."""
+    return simulate(tmp_path_factory.mktemp("cohort") / "study", "--bam")

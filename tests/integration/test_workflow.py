@@ -1,0 +1,151 @@
+"""The whole workflow on simulated cohorts, checked against the simulator's truth."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import REPO, copy_study, job_counts, read_tsv, snakemake
+
+pytestmark = pytest.mark.slow
+
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+Z_MIN = float(CONFIG["erbb2"]["z_min"])
+MIN_READ_PAIRS = int(CONFIG["erbb2"]["min_read_pairs"])
+#: Bin noise beyond Poisson counting that the test allows for (GC bias left after
+#: correction, fragment-level clustering). The observed noise is checked against it.
+OVERDISPERSION = 1.6
+
+
+def _counting_sd(read_pairs: float, normal_pairs: float, n_normals: int, bins: dict) -> float:
+    """Per-bin log2 sd from Poisson counting alone, for the sample and its reference."""
+    per_bin = read_pairs * bins["bin_size"] / bins["accessible_bp"]
+    per_bin_normal = normal_pairs * bins["bin_size"] / bins["accessible_bp"]
+    variance = 1.0 / per_bin + 1.0 / (per_bin_normal * max(n_normals, 1))
+    return math.sqrt(variance) / math.log(2)
+
+
+def check_against_truth(study: Path) -> pd.DataFrame:
+    """Assert the calls agree with the simulator's truth within depth-derived tolerances."""
+    calls = read_tsv(study / "results" / "erbb2" / "calls.tsv")
+    truth = read_tsv(study / "truth.tsv")
+    bins = json.loads((study / "results" / "reference" / "bins.json").read_text())
+    merged = calls.merge(truth, on="sample", suffixes=("", "_truth"), validate="one_to_one")
+    assert len(merged) == len(truth), "every simulated sample has a call"
+    normals = truth[truth["kind"] == "normal"]
+    normal_pairs = float(normals["read_pairs"].median())
+    for row in merged.itertuples():
+        assert bool(row.evaluable) == (row.read_pairs >= MIN_READ_PAIRS), row.sample
+        if not row.evaluable:
+            assert not row.amplified
+            continue
+        sd = _counting_sd(row.read_pairs, normal_pairs, len(normals), bins)
+        # The pipeline's own noise estimate stays near what the depth allows.
+        assert row.noise_sd <= OVERDISPERSION * sd * 1.25, (row.sample, row.noise_sd, sd)
+        # ERBB2 log2 within 4.5 standard errors of the truth, from the gene's bins.
+        se_gene = OVERDISPERSION * sd / math.sqrt(row.erbb2_bins)
+        tolerance = 4.5 * se_gene + 0.03
+        assert abs(row.erbb2_log2 - row.expected_log2) <= tolerance, (
+            row.sample, row.erbb2_log2, row.expected_log2, tolerance
+        )  # fmt: skip
+        assert row.erbb2_pcn == pytest.approx(2 * 2**row.erbb2_log2, rel=1e-4)
+        if not row.expected_amplified:
+            # Normals, TF-0 draws and the 17q arm-gain decoy: never amplified.
+            assert not row.amplified, (row.sample, row.reason)
+        else:
+            n_amp = (row.amplicon_end - row.amplicon_start) / bins["bin_size"]
+            se_amp = math.hypot(OVERDISPERSION * sd / math.sqrt(n_amp), 0.02)
+            if row.expected_log2 / se_amp >= Z_MIN + 4:
+                assert row.amplified, (row.sample, row.reason)
+    return merged
+
+
+def check_response(study: Path) -> None:
+    patients = read_tsv(study / "results" / "response" / "patients.tsv")
+    truth = read_tsv(study / "truth.tsv")
+    plasma = truth[truth["kind"] == "plasma"].sort_values(["patient", "timepoint"])
+    for patient, draws in plasma.groupby("patient"):
+        expected = draws["expected_response"].dropna()
+        row = patients[patients["patient"] == patient]
+        assert len(row) == 1
+        if len(draws) > 1:
+            assert row["early_response"].iloc[0] == expected.iloc[0], patient
+            assert row["last_response"].iloc[0] == expected.iloc[-1], patient
+
+
+@pytest.fixture(scope="module")
+def fastq_study(test_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    study = copy_study(test_cohort, tmp_path_factory.mktemp("fastq") / "study")
+    result = snakemake(study)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return study
+
+
+def test_fastq_run_matches_truth(fastq_study: Path) -> None:
+    merged = check_against_truth(fastq_study)
+    assert merged["amplified"].any() and not merged["amplified"].all()
+    check_response(fastq_study)
+    qc = read_tsv(fastq_study / "results" / "qc" / "qc.tsv")
+    assert set(qc["sample"]) == set(merged["sample"])
+    normal_modes = qc.loc[qc["kind"] == "normal", "fragment_mode"]
+    assert normal_modes.between(160, 175).all(), "cfDNA mono-nucleosome peak near 167 bp"
+    assert (qc["duplicate_fraction"].dropna() < 0.2).all()
+
+
+def test_rerun_is_a_no_op_and_edits_rerun_only_what_depends(fastq_study: Path) -> None:
+    result = snakemake(fastq_study, "-n")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+    # Point one draw at a copy of its reads: only that sample's chain (and cohort tables) reruns.
+    sheet_path = fastq_study / "samples.tsv"
+    sheet = read_tsv(sheet_path)
+    original = sheet_path.read_text()
+    target = "P01_D22"
+    for col in ("fq1", "fq2"):
+        src = fastq_study / sheet.loc[sheet["sample"] == target, col].iloc[0]
+        copy = src.with_name("copy_" + src.name)
+        shutil.copy(src, copy)
+        sheet.loc[sheet["sample"] == target, col] = str(copy.relative_to(fastq_study))
+    sheet.to_csv(sheet_path, sep="\t", index=False)
+    try:
+        counts = job_counts(snakemake(fastq_study, "-n").stdout)
+        assert counts.get("align") == 1, counts
+        assert counts.get("cnvkit_fix_segment") == 1, counts
+        assert "cnvkit_reference" not in counts and "bins" not in counts, counts
+    finally:
+        sheet_path.write_text(original)
+
+
+def test_report_has_every_patient_and_sample(fastq_study: Path) -> None:
+    report = fastq_study / "report.html"
+    result = snakemake(fastq_study, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = report.read_text(errors="replace")
+    truth = read_tsv(fastq_study / "truth.tsv")
+    for name in list(truth["sample"]) + list(truth["patient"].dropna().unique()):
+        assert name in html, f"{name} missing from the report"
+    # Opens offline: no script, style sheet or image is fetched from the network.
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html)
+
+
+def test_bam_input_run_matches_truth(test_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    study = copy_study(test_cohort, tmp_path_factory.mktemp("bam") / "study")
+    sheet = read_tsv(study / "samples.tsv")
+    sheet["bam"] = [f"bam/{s}.bam" for s in sheet["sample"]]
+    sheet["fq1"] = ""
+    sheet["fq2"] = ""
+    sheet.to_csv(study / "samples.tsv", sep="\t", index=False)
+    result = snakemake(study)
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert not list((study / "results" / "bam").glob("*.markdup*"))
+    counts_log = (study / "results" / "logs" / "check_bam").glob("*.log")
+    assert len(list(counts_log)) == len(sheet)
+    check_against_truth(study)
+    check_response(study)

@@ -1,0 +1,116 @@
+"""refFlat gene models: transcripts merged into gene spans, a clear error when ERBB2 is absent,
+neighbours for the locus plot, and bad coordinates named by row and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cfdna_erbb2.errors import InputError
+from cfdna_erbb2.refflat import check_gene, genes_near, read_refflat
+
+# geneName name chrom strand txStart txEnd (hg38-like coordinates around ERBB2).
+TRANSCRIPTS = [
+    ("PGAP3", "NM_033419", "chr17", "-", 39_671_115, 39_687_066),
+    ("ERBB2", "NM_004448", "chr17", "+", 39_688_093, 39_728_658),
+    ("ERBB2", "NM_001005862", "chr17", "+", 39_687_913, 39_727_000),
+    ("ERBB2", "NM_001289936", "chr17", "+", 39_699_000, 39_730_426),
+    ("GRB7", "NM_005310", "chr17", "+", 39_737_938, 39_747_285),
+    ("TOP2A", "NM_001067", "chr17", "-", 40_388_515, 40_417_950),
+    ("TP53", "NM_000546", "chr17", "-", 7_661_778, 7_687_538),
+    ("DECOY", "NM_999999", "chr1", "+", 39_690_000, 39_700_000),  # same position, other chrom
+]
+
+
+def refflat_line(gene: str, name: str, chrom: str, strand: str, start: object, end: object) -> str:
+    return "\t".join(
+        map(str, [gene, name, chrom, strand, start, end, start, end, 1, f"{start},", f"{end},"])
+    )
+
+
+def write_refflat(path: Path, transcripts: list[tuple[str, str, str, str, object, object]]) -> Path:
+    path.write_text("".join(refflat_line(*t) + "\n" for t in transcripts))
+    return path
+
+
+def test_transcripts_merge_into_gene_span(tmp_path: Path) -> None:
+    path = tmp_path / "refFlat.txt"
+    path.write_text("# a comment line\n" + (write_refflat(path, TRANSCRIPTS).read_text()))
+    genes = read_refflat(path)
+    assert list(genes.columns[:5]) == ["gene", "chromosome", "start", "end", "strand"]
+    assert len(genes) == 7  # three ERBB2 transcripts become one gene
+    erbb2 = genes[genes["gene"] == "ERBB2"]
+    assert len(erbb2) == 1
+    row = erbb2.iloc[0]
+    assert (row["chromosome"], row["start"], row["end"], row["strand"]) == (
+        "chr17",
+        39_687_913,
+        39_730_426,
+        "+",
+    )
+    assert genes["start"].dtype == "int64"
+    assert genes["end"].dtype == "int64"
+
+
+def test_check_gene_returns_record(tmp_path: Path) -> None:
+    record = check_gene(write_refflat(tmp_path / "refFlat.txt", TRANSCRIPTS), "ERBB2")
+    assert (record["chromosome"], record["start"], record["end"]) == ("chr17", 39_687_913, 39_730_426)
+
+
+def test_check_gene_absent_names_file_and_field(tmp_path: Path) -> None:
+    without = [t for t in TRANSCRIPTS if t[0] != "ERBB2"]
+    path = write_refflat(tmp_path / "refFlat.txt", without)
+    with pytest.raises(InputError, match="ERBB2") as info:
+        check_gene(path, "ERBB2")
+    assert info.value.path == str(path)
+    assert info.value.field == "geneName"
+    assert str(path) in str(info.value)
+    with pytest.raises(InputError, match="ERBB2"):
+        genes_near(path, "ERBB2")
+
+
+def test_genes_near_returns_neighbours_within_window(tmp_path: Path) -> None:
+    path = write_refflat(tmp_path / "refFlat.txt", TRANSCRIPTS)
+    near = genes_near(path, "ERBB2", window_bp=100_000)
+    assert sorted(near["name"]) == ["ERBB2", "GRB7", "PGAP3"]
+    assert set(near["chromosome"]) == {"chr17"}
+    wide = genes_near(path, "ERBB2", window_bp=1_000_000)
+    assert sorted(wide["name"]) == ["ERBB2", "GRB7", "PGAP3", "TOP2A"]
+    # TOP2A starts 658,089 bp after ERBB2 ends: just inside, just outside.
+    assert "TOP2A" in set(genes_near(path, "ERBB2", window_bp=658_100)["name"])
+    assert "TOP2A" not in set(genes_near(path, "ERBB2", window_bp=658_000)["name"])
+    # The default window (3 Mb) still stops well short of TP53, 32 Mb away.
+    assert "TP53" not in set(genes_near(path, "ERBB2")["name"])
+
+
+@pytest.mark.parametrize(
+    ("column", "bad_row", "field"),
+    [(4, 3, "start"), (5, 6, "end"), (4, 1, "start")],
+)
+def test_bad_coordinate_names_row_and_field(
+    tmp_path: Path, column: int, bad_row: int, field: str
+) -> None:
+    transcripts = [list(t) for t in TRANSCRIPTS]
+    transcripts[bad_row - 1][column] = "39,688,093"
+    path = write_refflat(tmp_path / "refFlat.txt", [tuple(t) for t in transcripts])  # type: ignore[misc]
+    with pytest.raises(InputError, match="not an integer") as info:
+        read_refflat(path)
+    assert (info.value.row, info.value.field) == (bad_row, field)
+    assert info.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [("", "empty"), ("ERBB2\tNM_004448\tchr17\t+\t1\n", "11 tab-separated columns")],
+)
+def test_unusable_file(tmp_path: Path, content: str, phrase: str) -> None:
+    path = tmp_path / "refFlat.txt"
+    path.write_text(content)
+    with pytest.raises(InputError, match=phrase):
+        read_refflat(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        read_refflat(tmp_path / "absent.txt")
