@@ -25,6 +25,23 @@ include: "workflow/rules/response.smk"
 include: "workflow/rules/report.smk"
 
 
+# Steps of a few seconds run where Snakemake runs, not through a cluster queue.
+localrules:
+    all,
+    reference_genome,
+    bins,
+    erbb2_panel,
+    erbb2_call,
+    erbb2_calls,
+    qc_table,
+    response,
+    plot_trajectory,
+    plot_genome,
+    plot_fragments,
+    plot_cohort,
+    plot_qc,
+
+
 rule all:
     input:
         "results/erbb2/calls.tsv",

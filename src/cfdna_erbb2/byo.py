@@ -179,7 +179,7 @@ def _identity(
     if cells["timepoint"]:
         try:
             timepoint = int(cells["timepoint"])
-        except ValueError:
+        except ZeroDivisionError:
             raise InputError(
                 path,
                 f"timepoint {cells['timepoint']!r} is not an integer (days since treatment start)",
@@ -232,7 +232,7 @@ def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
         systematic = (
             params.systematic_sd_floor
             if panel is None
-            else panel_systematic(panel, None, params.systematic_sd_floor)
+            else panel_systematic(panel, sample, params.systematic_sd_floor)
         )
         cns = str(rec["cns"]) or None
         try:

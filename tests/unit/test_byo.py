@@ -122,6 +122,21 @@ def test_real_erbb2_matches_cnvkit_gene_value(real_calls: pd.DataFrame, sample: 
     assert float(row["erbb2_pcn"]) == pytest.approx(2 * 2 ** float(row["erbb2_log2"]), rel=1e-5)
 
 
+#: The CNVkit segment holding ERBB2 in each .cns (start, log2), read off the files.
+ERBB2_SEGMENTS = {"p2-9_2": (34843011, -0.303637), "amplicon": (29694190, 0.515459)}
+
+
+@needs_real
+@pytest.mark.parametrize("sample", list(ERBB2_SEGMENTS))
+def test_real_segments_are_read(real_calls: pd.DataFrame, sample: str) -> None:
+    start, log2 = ERBB2_SEGMENTS[sample]
+    row = real_calls.loc[sample]
+    assert int(row["segment_start"]) == start
+    assert float(row["segment_log2"]) == pytest.approx(log2, abs=1e-6)
+    # Both segments are longer than an amplicon or open-ended: the gene bins are the locus.
+    assert row["locus_source"] == "gene"
+
+
 @needs_real
 @pytest.mark.parametrize("sample", ["p2-20_1", "p2-20_2", "p2-9_2"])
 def test_real_hybrid_capture_is_evaluable_and_not_amplified(
