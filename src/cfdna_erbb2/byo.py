@@ -48,10 +48,18 @@ from pathlib import Path
 import pandas as pd
 
 from . import GENE
-from .calls import SHEET_COLUMNS, assemble, call_sample, panel_systematic, panel_table, write_table
+from .calls import (
+    SHEET_COLUMNS,
+    amplicon_of,
+    assemble,
+    call_sample,
+    panel_systematic,
+    panel_table,
+    write_table,
+)
 from .erbb2 import Erbb2Params
 from .errors import InputError
-from .samples import ID_PATTERN, KINDS, _cell
+from .samples import cell_text, check_identity
 
 #: Columns of the sheet: the workflow sheet's identity columns, then the CNVkit files.
 PATH_COLUMNS = ("cnr", "cns")
@@ -93,8 +101,8 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     draws: dict[tuple[str, int], tuple[int, str]] = {}
     files: dict[Path, tuple[int, str]] = {}
     for i, rec in enumerate(raw.to_dict("records"), start=1):
-        cells = {str(k): _cell(v) for k, v in rec.items()}
-        sample, patient, kind, timepoint = _identity(path, i, cells, seen, draws)
+        cells = {str(k): cell_text(v) for k, v in rec.items()}
+        sample, patient, kind, timepoint = check_identity(path, i, cells, seen, draws)
         resolved: dict[str, str] = {}
         for field in PATH_COLUMNS:
             value = cells.get(field, "")
@@ -134,87 +142,6 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def _identity(
-    path: Path,
-    row: int,
-    cells: dict[str, str],
-    seen: dict[str, int],
-    draws: dict[tuple[str, int], tuple[int, str]],
-) -> tuple[str, str, str, int | None]:
-    """(sample, patient, kind, timepoint) of one row, checked as the workflow sheet is
-    (:func:`cfdna_erbb2.samples.read_samples`); ``seen`` and ``draws`` carry earlier rows."""
-    sample = cells["sample"]
-    if not sample:
-        raise InputError(path, "empty sample ID", row=row, field="sample")
-    if not ID_PATTERN.match(sample):
-        raise InputError(
-            path,
-            f"sample ID {sample!r} may only contain letters, digits, '_' and '-' "
-            "(and must start with a letter or digit)",
-            row=row,
-            field="sample",
-        )
-    if sample in seen:
-        raise InputError(
-            path,
-            f"duplicate sample ID {sample!r} (also row {seen[sample]})",
-            row=row,
-            field="sample",
-        )
-    seen[sample] = row
-    kind = cells["kind"].lower()
-    if kind not in KINDS:
-        raise InputError(
-            path, f"unknown kind {cells['kind']!r}; use 'plasma' or 'normal'", row=row, field="kind"
-        )
-    patient = cells["patient"]
-    if patient and not ID_PATTERN.match(patient):
-        raise InputError(
-            path,
-            f"patient ID {patient!r} may only contain letters, digits, '_' and '-'",
-            row=row,
-            field="patient",
-        )
-    timepoint: int | None = None
-    if cells["timepoint"]:
-        try:
-            timepoint = int(cells["timepoint"])
-        except ZeroDivisionError:
-            raise InputError(
-                path,
-                f"timepoint {cells['timepoint']!r} is not an integer (days since treatment start)",
-                row=row,
-                field="timepoint",
-            ) from None
-    if kind == "plasma":
-        if not patient:
-            raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
-        if timepoint is None:
-            raise InputError(
-                path, "a plasma draw needs a timepoint (integer day)", row=row, field="timepoint"
-            )
-        key = (patient, timepoint)
-        if key in draws:
-            other_row, other = draws[key]
-            raise InputError(
-                path,
-                f"patient {patient!r} has two draws on day {timepoint} "
-                f"({other!r} on row {other_row} and {sample!r})",
-                row=row,
-                field="timepoint",
-            )
-        draws[key] = (row, sample)
-    elif patient:
-        raise InputError(
-            path,
-            f"a healthy-donor normal has no patient (found {patient!r}); "
-            "use kind 'plasma' for a patient's draw",
-            row=row,
-            field="patient",
-        )
-    return sample, patient, kind, timepoint
-
-
 def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
     """The calls table (calls.tsv columns) for a sheet from :func:`read_sheet`.
 
@@ -227,7 +154,13 @@ def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
     if len(normals) >= MIN_PANEL_NORMALS:
         panel = panel_table(dict(zip(normals["sample"], normals["cnr"], strict=True)), params.gene)
     rows: list[dict[str, object]] = []
-    for i, rec in enumerate(sheet.to_dict("records"), start=1):
+    # Baselines first, so that each later draw is measured over its baseline's amplicon.
+    order = sheet.assign(_row=range(1, len(sheet) + 1)).sort_values(
+        ["kind", "patient", "timepoint"], na_position="first"
+    )
+    amplicons: dict[str, tuple[str, int, int] | None] = {}
+    for rec in order.to_dict("records"):
+        i = int(rec["_row"])
         sample = str(rec["sample"])
         systematic = (
             params.systematic_sd_floor
@@ -236,7 +169,15 @@ def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
         )
         cns = str(rec["cns"]) or None
         try:
-            row = call_sample(rec["cnr"], cns, params, systematic=systematic, read_pairs=None)
+            patient = str(rec["patient"])
+            row = call_sample(
+                rec["cnr"],
+                cns,
+                params,
+                systematic=systematic,
+                read_pairs=None,
+                baseline_locus=amplicons.get(patient) if rec["kind"] == "plasma" else None,
+            )
         except InputError as exc:
             if exc.field != "gene":
                 raise
@@ -247,6 +188,8 @@ def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
                 "(WGS: --annotate refFlat)",
                 field="gene",
             ) from None
+        if rec["kind"] == "plasma" and patient not in amplicons:
+            amplicons[patient] = amplicon_of(row)
         rows.append({"sample": sample, **row})
     return assemble(rows, sheet)
 

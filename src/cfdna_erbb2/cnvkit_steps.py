@@ -36,9 +36,7 @@ def build_reference(
     from skgenome import tabio
 
     if target_cnns:
-        ref = reference.do_reference(
-            [str(p) for p in target_cnns], None, str(fasta), do_edge=False
-        )
+        ref = reference.do_reference([str(p) for p in target_cnns], None, str(fasta), do_edge=False)
     else:
         logging.warning(
             "no normals: flat reference (every bin expected at log2 0; GC and repeat "

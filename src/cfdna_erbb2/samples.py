@@ -16,6 +16,7 @@ Relative paths are taken from the working directory the workflow runs in.
 from __future__ import annotations
 
 import argparse
+import io
 import re
 from pathlib import Path
 
@@ -30,11 +31,95 @@ REQUIRED_COLUMNS = ("sample", "patient", "kind", "timepoint")
 PATH_COLUMNS = ("fq1", "fq2", "bam")
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
     """A sheet cell as a stripped string ('' for missing)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).strip()
+
+
+def check_identity(
+    path: Path,
+    row: int,
+    cells: dict[str, str],
+    seen: dict[str, int],
+    draws: dict[tuple[str, int], tuple[int, str]],
+) -> tuple[str, str, str, int | None]:
+    """(sample, patient, kind, timepoint) of one sheet row, checked; raises InputError.
+
+    ``cells`` maps column names to stripped strings; ``seen`` (sample -> row) and ``draws``
+    ((patient, day) -> (row, sample)) carry the earlier rows and are updated.
+    """
+    sample = cells["sample"]
+    if not sample:
+        raise InputError(path, "empty sample ID", row=row, field="sample")
+    if not ID_PATTERN.match(sample):
+        raise InputError(
+            path,
+            f"sample ID {sample!r} may only contain letters, digits, '_' and '-' "
+            "(and must start with a letter or digit)",
+            row=row,
+            field="sample",
+        )
+    if sample in seen:
+        raise InputError(
+            path,
+            f"duplicate sample ID {sample!r} (also row {seen[sample]})",
+            row=row,
+            field="sample",
+        )
+    seen[sample] = row
+    kind = cells["kind"].lower()
+    if kind not in KINDS:
+        raise InputError(
+            path, f"unknown kind {cells['kind']!r}; use 'plasma' or 'normal'", row=row, field="kind"
+        )
+    patient = cells["patient"]
+    if patient and not ID_PATTERN.match(patient):
+        raise InputError(
+            path,
+            f"patient ID {patient!r} may only contain letters, digits, '_' and '-'",
+            row=row,
+            field="patient",
+        )
+    timepoint: int | None = None
+    if cells["timepoint"]:
+        try:
+            timepoint = int(cells["timepoint"])
+        except ValueError:
+            raise InputError(
+                path,
+                f"timepoint {cells['timepoint']!r} is not an integer (days since treatment start)",
+                row=row,
+                field="timepoint",
+            ) from None
+    if kind == "plasma":
+        if not patient:
+            raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
+        if timepoint is None:
+            raise InputError(
+                path, "a plasma draw needs a timepoint (integer day)", row=row, field="timepoint"
+            )
+        key = (patient, timepoint)
+        if key in draws:
+            other_row, other = draws[key]
+            raise InputError(
+                path,
+                f"patient {patient!r} has two draws on day {timepoint} "
+                f"({other!r} on row {other_row} and {sample!r})",
+                row=row,
+                field="timepoint",
+            )
+        draws[key] = (row, sample)
+    elif patient:
+        raise InputError(
+            path,
+            f"a healthy-donor normal has no patient (found {patient!r}); "
+            "use kind 'plasma' for a patient's draw",
+            row=row,
+            field="patient",
+        )
+    return sample, patient, kind, timepoint
 
 
 def read_samples(
@@ -52,8 +137,15 @@ def read_samples(
     if not path.is_file():
         raise InputError(path, "samples sheet not found")
     try:
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        # Whole-line comments only: '#' inside a cell is data (and then a bad ID, reported).
+        lines = [ln for ln in path.read_text().splitlines(keepends=True) if not ln.startswith("#")]
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not a text file ({exc})") from exc
+    if not "".join(lines).strip():
+        raise InputError(path, "empty samples sheet (no header, no rows)")
+    try:
+        raw = pd.read_csv(io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
         raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
     if len(raw.columns) == 1 and "," in raw.columns[0]:
@@ -70,80 +162,8 @@ def read_samples(
     seen: dict[str, int] = {}
     draws: dict[tuple[str, int], tuple[int, str]] = {}
     for i, rec in enumerate(raw.to_dict("records"), start=1):
-        cells = {k: _cell(v) for k, v in rec.items()}
-        sample = cells["sample"]
-        if not sample:
-            raise InputError(path, "empty sample ID", row=i, field="sample")
-        if not ID_PATTERN.match(sample):
-            raise InputError(
-                path,
-                f"sample ID {sample!r} may only contain letters, digits, '_' and '-' "
-                "(and must start with a letter or digit)",
-                row=i,
-                field="sample",
-            )
-        if sample in seen:
-            raise InputError(
-                path,
-                f"duplicate sample ID {sample!r} (also row {seen[sample]})",
-                row=i,
-                field="sample",
-            )
-        seen[sample] = i
-        kind = cells["kind"].lower()
-        if kind not in KINDS:
-            raise InputError(
-                path,
-                f"unknown kind {cells['kind']!r}; use 'plasma' or 'normal'",
-                row=i,
-                field="kind",
-            )
-        patient = cells["patient"]
-        if patient and not ID_PATTERN.match(patient):
-            raise InputError(
-                path,
-                f"patient ID {patient!r} may only contain letters, digits, '_' and '-'",
-                row=i,
-                field="patient",
-            )
-        timepoint: int | None = None
-        if cells["timepoint"]:
-            try:
-                timepoint = int(cells["timepoint"])
-            except ValueError:
-                raise InputError(
-                    path,
-                    f"timepoint {cells['timepoint']!r} is not an integer "
-                    "(days since treatment start)",
-                    row=i,
-                    field="timepoint",
-                ) from None
-        if kind == "plasma":
-            if not patient:
-                raise InputError(path, "a plasma draw needs a patient ID", row=i, field="patient")
-            if timepoint is None:
-                raise InputError(
-                    path, "a plasma draw needs a timepoint (integer day)", row=i, field="timepoint"
-                )
-            key = (patient, timepoint)
-            if key in draws:
-                other_row, other = draws[key]
-                raise InputError(
-                    path,
-                    f"patient {patient!r} has two draws on day {timepoint} "
-                    f"({other!r} on row {other_row} and {sample!r})",
-                    row=i,
-                    field="timepoint",
-                )
-            draws[key] = (i, sample)
-        elif patient:
-            raise InputError(
-                path,
-                f"a healthy-donor normal has no patient (found {patient!r}); "
-                "use kind 'plasma' for a patient's draw",
-                row=i,
-                field="patient",
-            )
+        cells = {str(k): cell_text(v) for k, v in rec.items()}
+        sample, patient, kind, timepoint = check_identity(path, i, cells, seen, draws)
         fq1, fq2, bam = cells.get("fq1", ""), cells.get("fq2", ""), cells.get("bam", "")
         if bam and (fq1 or fq2):
             raise InputError(path, "give either fq1 and fq2 or bam, not both", row=i, field="bam")

@@ -31,7 +31,9 @@ def simulate(outdir: Path, *extra: str, preset: str = "test", seed: int = 11) ->
     return outdir
 
 
-def snakemake(workdir: Path, *extra: str, timeout: int = RUN_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def snakemake(
+    workdir: Path, *extra: str, timeout: int = RUN_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     """Run the workflow in ``workdir`` with its config.yaml, as a user would."""
     cmd = [
         str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory", str(workdir),

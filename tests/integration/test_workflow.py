@@ -135,7 +135,9 @@ def test_report_has_every_patient_and_sample(fastq_study: Path) -> None:
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html)
 
 
-def test_bam_input_run_matches_truth(test_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_bam_input_run_matches_truth(
+    test_cohort: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     study = copy_study(test_cohort, tmp_path_factory.mktemp("bam") / "study")
     sheet = read_tsv(study / "samples.tsv")
     sheet["bam"] = [f"bam/{s}.bam" for s in sheet["sample"]]

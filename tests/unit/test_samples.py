@@ -196,11 +196,6 @@ def test_missing_sheet(tmp_path: Path) -> None:
     assert info.value.path == str(tmp_path / "nope.tsv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pd.errors.EmptyDataError,
-    reason="bug: a 0-byte sheet escapes as pandas EmptyDataError, not InputError",
-)
 def test_zero_byte_sheet_is_an_input_error(tmp_path: Path) -> None:
     sheet = tmp_path / "samples.tsv"
     sheet.write_bytes(b"")
@@ -208,10 +203,6 @@ def test_zero_byte_sheet_is_an_input_error(tmp_path: Path) -> None:
         read_samples(sheet, tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: read_csv(comment='#') cuts the line at '#', so the error names field 'kind'",
-)
 def test_hash_in_sample_id_is_refused_as_an_id(tmp_path: Path) -> None:
     make_inputs(tmp_path)
     sheet = write_sheet(tmp_path / "samples.tsv", with_cell(2, "sample", "P1#d21"))

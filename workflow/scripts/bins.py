@@ -23,7 +23,7 @@ with Path(snakemake.log[0]).open("w") as log:
         size = auto_bin_size(
             pairs, accessible, params["reads_per_bin"], params["min_size"], params["max_size"]
         )
-        how = f"auto: {params['reads_per_bin']} read pairs per bin at the median of {len(pairs)} samples"
+        how = f"auto: {params['reads_per_bin']} read pairs per bin, median of {len(pairs)} samples"
     else:
         size = int(params["size"])
         how = "set in config"
