@@ -330,7 +330,7 @@ def build_panels(
     for depth in todo:
         pdir = panel_dir(settings, depth)
         members = [n for n in normals if n.depth == depth]
-        pairs = [int(by_name[n.name]["qc_read_pairs"]) for n in members]  # type: ignore[call-overload]
+        pairs = [int(by_name[n.name]["qc_read_pairs"]) for n in members]
         accessible = qc.accessible_length(ref["access"])
         size = qc.auto_bin_size(
             pairs, accessible, settings.reads_per_bin, settings.min_bin, settings.max_bin
@@ -362,7 +362,7 @@ def build_panels(
             cnvkit_steps.fix_and_segment(
                 cnns[n.name], loo, n.name, out / "sample.cnr", out / "sample.cns"
             )
-            meta = _meta(n, by_name[n.name], float(by_name[n.name]["seconds"]))  # type: ignore[arg-type]
+            meta = _meta(n, by_name[n.name], float(by_name[n.name]["seconds"]))
             (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
         shutil.rmtree(pdir / "bam", ignore_errors=True)
         n_bins = len(tabio.read_auto(str(bins)))
@@ -391,9 +391,7 @@ def measure_all(
     for depth in sorted({d.depth for d in draws}):
         normals = [d for d in draws if d.depth == depth and d.kind == "normal"]
         paths = {n.name: draw_dir(settings, n) / "sample.cnr" for n in normals}
-        panels[depth] = panel_table(
-            {k: v for k, v in paths.items() if v.exists()}, params.gene
-        )
+        panels[depth] = panel_table({k: v for k, v in paths.items() if v.exists()}, params.gene)
     bin_sizes = {}
     for depth in panels:
         pj = panel_dir(settings, depth) / "panel.json"
@@ -470,6 +468,7 @@ def _lod(sens_by_tf: dict[float, float]) -> str:
 
 def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
     out: list[str] = []
+    rows: list[list[object]] = []
     amp = df[df["kind"] == "amp"]
     main = amp[amp["amplicon_bp"] == AMPLICON_BP]
     depths = sorted(df["depth"].unique())
@@ -477,8 +476,9 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
     out.append(
         "Cells: fraction of draws called amplified, ours / CNVkit default (log2 >= "
         f"{params.cnvkit_amp_log2}), with n draws. Non-evaluable draws count as not called. "
-        f"Call parameters: z_min {params.z_min}, focal_z_min {params.focal_z_min}, "
-        f"systematic_sd_floor {params.systematic_sd_floor}."
+        "Call parameters: "
+        + ", ".join(f"{f.name} {getattr(params, f.name)}" for f in fields(params))
+        + "."
     )
     out.append("\n## (a) Sensitivity, 500 kb amplicon\n")
     for copies in sorted(main["copies"].unique()):
@@ -522,6 +522,11 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
         f"\n## (c) 95% limit of detection (TF), 500 kb amplicon: smallest grid TF from which on "
         f"every grid TF has >= {_pct(LOD_SENSITIVITY)} of draws called (ours / CNVkit)\n"
     )
+    out.append(
+        "With 4-8 draws per cell, >= 95% means every draw was called; the one-sided 95% lower "
+        "confidence bound of 8/8 is 69% (4/4: 47%), so read this as an estimate, not a "
+        "guarantee.\n"
+    )
     rows = []
     for depth in depths:
         cells = []
@@ -531,13 +536,11 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
                 cells.append("-")
                 continue
             g = sub.groupby("tf")
-            ours = _lod(g["amplified"].mean().to_dict())
-            cnv = _lod(g["cnvkit_default_amplified"].mean().to_dict())
-            cells.append(f"{ours} / {cnv}")
+            lod_ours = _lod(g["amplified"].mean().to_dict())
+            lod_cnv = _lod(g["cnvkit_default_amplified"].mean().to_dict())
+            cells.append(f"{lod_ours} / {lod_cnv}")
         rows.append([f"{depth:g}x", *cells])
-    out.append(
-        _md(["depth", *[f"{c:g} copies" for c in sorted(main["copies"].unique())]], rows)
-    )
+    out.append(_md(["depth", *[f"{c:g} copies" for c in sorted(main["copies"].unique())]], rows))
 
     out.append(
         "\n## (d) erbb2_pcn against expected pCN = TF * C + 2 * (1 - TF) (evaluable draws)\n"
@@ -564,9 +567,7 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
             rows,
         )
     )
-    out.append(
-        "\nError in copies (pCN, copies per diploid genome). Robust sd = 1.4826 * MAD."
-    )
+    out.append("\nError in copies (pCN, copies per diploid genome). Robust sd = 1.4826 * MAD.")
 
     out.append("\n## Target check\n")
     out.extend(f"- {line}" for line in target_check(df))
@@ -665,9 +666,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with ctx.Pool(
             args.workers, initializer=_init_worker, initargs=(settings.genome_seed, args.verbose)
         ) as pool:
-            panels = build_panels(
-                pool, settings, [d for d in draws if d.kind == "normal"], ref
-            )
+            panels = build_panels(pool, settings, [d for d in draws if d.kind == "normal"], ref)
             for depth, info in panels.items():
                 print(
                     f"{depth:g}x: bin size {info['bin_size']} bp, {info['n_bins']} bins, "
@@ -681,8 +680,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             ]
             todo.sort(key=lambda d: -d.depth)  # deepest (slowest) first balances the workers
             print(
-                f"{len(draws)} draws in the grid, {len(todo)} to simulate "
-                f"({args.workers} workers)",
+                f"{len(draws)} draws in the grid, {len(todo)} to simulate ({args.workers} workers)",
                 flush=True,
             )
             for i, (name, sec) in enumerate(

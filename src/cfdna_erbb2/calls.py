@@ -40,7 +40,7 @@ def panel_table(cnr_paths: Mapping[str, str | Path], gene: str) -> pd.DataFrame:
 
 def panel_systematic(panel: pd.DataFrame, exclude: str | None, floor: float) -> float:
     """Systematic SD from the panel table, leaving out ``exclude`` (a normal's own row)."""
-    rows = panel
+    rows = panel[panel["sample"] != exclude] if exclude is not None else panel
     return systematic_sd(
         rows["erbb2_log2"].to_numpy(dtype=float), rows["se_noise"].to_numpy(dtype=float), floor
     )

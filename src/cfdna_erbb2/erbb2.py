@@ -24,7 +24,10 @@ Definitions (every value is per sample):
   steps up from both flanks; a whole-arm 17q gain does not, because its flanks are gained too.
 - ``amplified``: evaluable and erbb2_z >= z_min and focal_z >= focal_z_min.
 - ``lod_pcn``: the smallest locus plasma copy number this sample would have called
-  amplified, given its noise and flanks (its limit of detection, copies).
+  amplified, given its noise and flanks (its limit of detection, copies), for an amplicon
+  spanning the locus. For an on-treatment draw that is the baseline's amplicon; for a
+  sample without one it is the ERBB2 bins, which makes the limit conservative (a wider
+  amplicon would be seen at a lower level).
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from .errors import InputError
 
 #: Characters allowed in sample and patient IDs: safe in file names and shell words.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: A day relative to treatment start: an integer, possibly negative (pre-treatment draws).
+DAY_PATTERN = re.compile(r"^[+-]?[0-9]+$")
 KINDS = ("plasma", "normal")
 REQUIRED_COLUMNS = ("sample", "patient", "kind", "timepoint")
 PATH_COLUMNS = ("fq1", "fq2", "bam")
@@ -84,15 +86,14 @@ def check_identity(
         )
     timepoint: int | None = None
     if cells["timepoint"]:
-        try:
-            timepoint = int(cells["timepoint"])
-        except ValueError:
+        if not DAY_PATTERN.match(cells["timepoint"]):
             raise InputError(
                 path,
                 f"timepoint {cells['timepoint']!r} is not an integer (days since treatment start)",
                 row=row,
                 field="timepoint",
-            ) from None
+            )
+        timepoint = int(cells["timepoint"])
     if kind == "plasma":
         if not patient:
             raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
@@ -144,7 +145,9 @@ def read_samples(
     if not "".join(lines).strip():
         raise InputError(path, "empty samples sheet (no header, no rows)")
     try:
-        raw = pd.read_csv(io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False)
+        raw = pd.read_csv(
+            io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False, index_col=False
+        )
     except pd.errors.ParserError as exc:
         raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
     raw.columns = [str(c).strip() for c in raw.columns]

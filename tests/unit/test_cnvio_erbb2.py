@@ -259,14 +259,23 @@ def test_lod_holds_for_amplicon_of_the_gene_bins() -> None:
     assert np.mean(zs) == pytest.approx(PARAMS.z_min, abs=0.5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: lod_log2 of a sample without amplicon is computed for a locus of the ERBB2 "
-    "bins only; a 10-bin amplicon at that level is detected at z ~ 13.5, not z_min",
-)
-def test_lod_holds_for_focal_amplicon() -> None:
-    zs = lod_round_trip(range(40), AMPLICON)
+def test_lod_holds_for_the_baseline_amplicon() -> None:
+    # An on-treatment draw is measured over its baseline's amplicon: its limit of detection
+    # is that of an amplicon of that extent (a 10-bin one here, far lower than one bin's),
+    # and an amplicon at that level scatters around z_min.
+    region = ("chr17", AMPLICON[0] * BIN_BP, AMPLICON[1] * BIN_BP)
+    zs, lods = [], []
+    for seed in range(40):
+        bins, segments = synthetic(seed)
+        negative = measure(bins, segments, PARAMS, baseline_locus=region)
+        assert negative.locus_source == "baseline"
+        assert negative.locus_bins == AMPLICON[1] - AMPLICON[0]
+        lods.append(negative.lod_log2)
+        bins, segments = synthetic(seed, amplicon_log2=negative.lod_log2)
+        zs.append(measure(bins, segments, PARAMS, baseline_locus=region).erbb2_z)
     assert np.mean(zs) == pytest.approx(PARAMS.z_min, abs=0.5)
+    gene_only = measure(*synthetic(0), PARAMS).lod_log2
+    assert np.mean(lods) < 0.5 * gene_only
 
 
 def test_lod_pcn_is_the_pcn_of_lod_log2() -> None:
@@ -274,6 +283,22 @@ def test_lod_pcn_is_the_pcn_of_lod_log2() -> None:
     result = measure(bins, segments, PARAMS)
     assert result.lod_pcn == pytest.approx(2 * 2**result.lod_log2)
     assert result.lod_log2 >= PARAMS.z_min * result.se_log2 - 1e-12
+
+
+def test_systematic_sd_widens_the_locus_error() -> None:
+    bins, segments = synthetic(3, amplicon_log2=0.5)
+    default = measure(bins, segments, PARAMS)
+    wide = measure(bins, segments, PARAMS, systematic=0.2)
+    assert default.systematic_sd == PARAMS.systematic_sd_floor
+    assert wide.systematic_sd == 0.2
+    # se_log2**2 = noise_sd**2 / n_eff + systematic_sd**2: the bin-noise part is unchanged.
+    assert wide.se_log2**2 - 0.2**2 == pytest.approx(
+        default.se_log2**2 - PARAMS.systematic_sd_floor**2
+    )
+    assert default.amplified
+    assert not wide.amplified  # 0.5 log2 is only ~2.5 SE when the locus itself is that unsure
+    assert wide.erbb2_z < PARAMS.z_min
+    assert wide.lod_log2 > default.lod_log2
 
 
 @pytest.mark.parametrize(
@@ -331,8 +356,11 @@ def test_systematic_sd_floor_with_few_normals(n: int) -> None:
 
 def test_systematic_sd_ignores_non_finite_normals() -> None:
     values = np.array([0.5, 0.5, np.nan, 0.5])
-    se = np.array([0.01, 0.01, 0.01, np.inf])
-    assert systematic_sd(values, se, FLOOR) == FLOOR
+    se = np.array([0.01, 0.01, 0.01, np.nan])
+    assert systematic_sd(values, se, FLOOR) == FLOOR  # two usable normals
+    values = np.array([0.3, -0.3, 0.3, 0.3, np.nan])
+    se = np.array([0.1, 0.1, 0.1, np.nan, 0.1])
+    assert systematic_sd(values, se, FLOOR) == pytest.approx(math.sqrt(0.3**2 - 0.1**2))
 
 
 def test_systematic_sd_floor_when_normals_match_their_se() -> None:

@@ -211,6 +211,14 @@ def test_hash_in_sample_id_is_refused_as_an_id(tmp_path: Path) -> None:
     assert (info.value.row, info.value.field) == (2, "sample")
 
 
+def test_comment_lines_are_skipped(tmp_path: Path) -> None:
+    make_inputs(tmp_path)
+    sheet = write_sheet(tmp_path / "samples.tsv", GOOD)
+    lines = sheet.read_text().splitlines(keepends=True)
+    sheet.write_text("# cohort A\n" + lines[0] + "# healthy donors below\n" + "".join(lines[1:]))
+    assert list(read_samples(sheet, tmp_path).index) == ["N1", "P1-d0", "P1-d21"]
+
+
 def test_relative_paths_start_at_base_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "project"
     make_inputs(project)
