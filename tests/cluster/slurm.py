@@ -9,11 +9,14 @@ it, so callers can ``pytest.skip`` with that reason instead of passing silently.
 
 Every daemon runs in the foreground as a child of this process, with its state,
 logs and sockets in a private directory. The only files written outside that
-directory are ``/etc/slurm/slurm.conf`` and ``/etc/slurm/slurmdbd.conf``: the
+directory are ``/etc/slurm/slurm.conf`` and ``/etc/slurm/slurmdbd.conf`` (the
 plugin clears ``SLURM_CONF`` before it calls ``srun`` inside a job, so the
-configuration must be at the compiled-in default path. Existing files there are
-backed up and restored by :meth:`SlurmCluster.stop`, which also kills every
-daemon it started by PID, and is called on failure too.
+configuration must be at the compiled-in default path) and munged's socket at
+its default path (clients' connections to slurmdbd ignore ``AuthInfo=socket=``).
+A machine whose /etc/slurm already holds another installation's files is
+refused. :meth:`SlurmCluster.stop` kills every daemon it started by PID and
+removes those files; it is called on failure too, and daemons left by a run
+killed before its teardown are reaped by PID at the next start.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ SLURM_CONF = Path("/etc/slurm/slurm.conf")
 SLURMDBD_CONF = Path("/etc/slurm/slurmdbd.conf")
 MUNGE_SOCKET = Path("/run/munge/munge.socket.2")
 CLUSTER_NAME = "cfdnatest"
+# First line of the configs written here; any other file at those paths is left alone.
+CONF_MARKER = "# Written by tests/cluster/slurm.py for a throw-away single-node test cluster."
+# Prefix of the private state directories (under the system temporary directory).
+STATE_PREFIX = "cfdna-slurm-"
 PARTITION = "debug"
 ACCOUNT = "cfdna"
 APT_PACKAGES = ("slurm-wlm", "munge", "slurmdbd", "mariadb-server")
@@ -70,7 +77,7 @@ class SlurmCluster:
 
     state_dir: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    backups: dict[Path, Path | None] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
     node_name: str = ""
     node_cpus: int = 1
 
@@ -101,7 +108,8 @@ class SlurmCluster:
         finally:
             log.close()
         self.procs[name] = proc
-        (self.state_dir / "pids.json").write_text(json.dumps(self.pids, indent=2) + "\n")
+        record = {"owner": os.getpid(), **self.pids}
+        (self.state_dir / "pids.json").write_text(json.dumps(record, indent=2) + "\n")
         return proc
 
     def check_alive(self, name: str) -> None:
@@ -145,7 +153,7 @@ class SlurmCluster:
         return jobs
 
     def stop(self) -> None:
-        """Cancel jobs, kill every daemon this cluster started by PID, restore /etc."""
+        """Cancel jobs, kill every daemon this cluster started by PID, remove its /etc files."""
         if self.procs.get("slurmctld") and self.procs["slurmctld"].poll() is None:
             with contextlib.suppress(Exception):
                 run(["scancel", "--full", "--state=PENDING,RUNNING", "-u", "root"], timeout=10)
@@ -155,13 +163,11 @@ class SlurmCluster:
             if proc is not None:
                 _terminate(proc)
         self.procs.clear()
-        for target, backup in self.backups.items():
-            with contextlib.suppress(OSError):
-                if backup is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    shutil.move(backup, target)
-        self.backups.clear()
+        # All stopped: nothing for a later start to reap (the logs stay for reading).
+        (self.state_dir / "pids.json").unlink(missing_ok=True)
+        for path in self.written:
+            path.unlink(missing_ok=True)
+        self.written.clear()
 
 
 def _terminate(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
@@ -275,17 +281,45 @@ def _node_line() -> tuple[str, str]:
 
 
 def _install_conf(cluster: SlurmCluster, target: Path, text: str, mode: int) -> None:
-    """Write a config at its system path, keeping any existing one for restore."""
+    """Write a config at its system path; never overwrite one this module did not write."""
+    if target.exists() and not target.read_text(errors="replace").startswith(CONF_MARKER):
+        raise ClusterUnavailableError(
+            f"{target} exists and belongs to another SLURM installation; not touching it"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target not in cluster.backups:
-        if target.exists():
-            backup = cluster.state_dir / f"{target.name}.orig"
-            shutil.copy2(target, backup)
-            cluster.backups[target] = backup
-        else:
-            cluster.backups[target] = None
     target.write_text(text)
     target.chmod(mode)
+    cluster.written.append(target)
+
+
+def reap_stale_clusters(root: Path) -> None:
+    """Stop daemons left by a test run that was killed before its teardown.
+
+    Reads the pids.json of old state directories under `root` and kills each PID
+    only if that process is still the daemon that was recorded (same program name).
+    Refuses while the process that started a cluster is alive: one machine hosts
+    one cluster at a time (the configs and munge socket are at system paths).
+    """
+    for pid_file in root.glob(f"{STATE_PREFIX}*/pids.json"):
+        try:
+            pids = json.loads(pid_file.read_text())
+        except (OSError, ValueError):
+            continue
+        owner = pids.get("owner")
+        if isinstance(owner, int) and owner != os.getpid() and Path(f"/proc/{owner}").exists():
+            raise ClusterUnavailableError(
+                f"another test session (PID {owner}) runs a cluster from {pid_file.parent}"
+            )
+        for name in STOP_ORDER:
+            pid = pids.get(name)
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+            except (OSError, TypeError):
+                continue
+            if Path(cmdline.decode(errors="replace")).name == name:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(pid_file.parent, ignore_errors=True)
 
 
 def _munge_works() -> bool:
@@ -401,7 +435,7 @@ def _slurm_conf(cluster: SlurmCluster, ports: dict[str, int], hardware: str) -> 
     cpus = cluster.node_cpus
     memory = int(re.search(r"RealMemory=(\d+)", hardware).group(1))  # type: ignore[union-attr]
     return f"""\
-# Written by tests/cluster/slurm.py for a throw-away single-node test cluster.
+{CONF_MARKER}
 ClusterName={CLUSTER_NAME}
 SlurmctldHost={node}(127.0.0.1)
 SlurmctldPort={ports["slurmctld"]}
@@ -446,7 +480,7 @@ PartitionName={PARTITION} Nodes={node} Default=YES MaxTime=INFINITE State=UP
 
 def _slurmdbd_conf(cluster: SlurmCluster, ports: dict[str, int], password: str) -> str:
     return f"""\
-# Written by tests/cluster/slurm.py for a throw-away single-node test cluster.
+{CONF_MARKER}
 AuthType=auth/munge
 DbdHost=localhost
 DbdAddr=127.0.0.1
@@ -478,7 +512,9 @@ def start_cluster(state_root: Path | None = None, install_timeout: float = 600) 
     if os.geteuid() != 0:
         raise ClusterUnavailableError("a real SLURM needs root (daemons, /etc/slurm)")
     ensure_packages(timeout=install_timeout)
-    state_dir = Path(tempfile.mkdtemp(prefix="cfdna-slurm-", dir=state_root))
+    root = Path(state_root or tempfile.gettempdir())
+    reap_stale_clusters(root)
+    state_dir = Path(tempfile.mkdtemp(prefix=STATE_PREFIX, dir=root))
     # The munge and mysql users must reach their subdirectories.
     state_dir.chmod(0o755)
     cluster = SlurmCluster(state_dir=state_dir)

@@ -13,6 +13,7 @@ import collections
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -144,13 +145,23 @@ def _snakemake(args: list[str], workdir: Path, log: Path) -> float:
     ]
     start = time.monotonic()
     with log.open("w") as out:
-        result = subprocess.run(
-            argv, cwd=workdir, env=_env(), stdout=out, stderr=subprocess.STDOUT, check=False
-        )
+        proc = subprocess.Popen(argv, cwd=workdir, env=_env(), stdout=out, stderr=subprocess.STDOUT)
+        try:
+            returncode = proc.wait()
+        except BaseException:
+            # Interrupted (Ctrl-C, or SIGTERM turned into KeyboardInterrupt by
+            # conftest): `timeout` passes SIGINT on, and Snakemake cancels its jobs.
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            raise
     wall = time.monotonic() - start
-    if result.returncode != 0:
+    if returncode != 0:
         raise AssertionError(
-            f"snakemake exited {result.returncode} after {wall:.0f} s "
+            f"snakemake exited {returncode} after {wall:.0f} s "
             f"(124 = killed at the {RUN_LIMIT} s limit):\n{_diagnostics(workdir, log)}"
         )
     return wall
