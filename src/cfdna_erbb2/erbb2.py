@@ -14,9 +14,14 @@ Definitions (every value is per sample):
   is that segment, i.e. the amplicon as the data delineate it; otherwise the ERBB2 bins.
 - ``noise_sd``: the sample's own bin-to-bin noise, a robust standard deviation of log2
   from the median absolute difference of neighbouring bins (MAPD / (sqrt(2) * 0.6745)).
-- ``systematic_sd``: the locus error that bin noise does not explain, estimated from the
-  panel of normals (each normal measured against a reference built without it).
-- ``se_log2`` = sqrt(noise_sd**2 / n_eff + systematic_sd**2): standard error of the locus.
+- ``locus_noise_sd``: the sample's own noise at the locus' scale: the robust standard
+  deviation of the mean of ``n`` neighbouring bins, n = the locus' bins, from differences of
+  adjacent n-bin windows across the genome. It is noise_sd / sqrt(n) for independent bins and
+  larger when the noise is correlated (GC waves, library effects).
+- ``systematic_sd``: locus error that the sample's own noise does not show: an ERBB2-specific
+  bias estimated from the panel of normals (each measured against a reference built without
+  it) when there are at least ``MIN_PANEL_FOR_SYSTEMATIC`` normals, never below a floor.
+- ``se_log2`` = sqrt(locus_noise_sd**2 + systematic_sd**2): standard error of the locus.
 - ``erbb2_z`` = locus_log2 / se_log2: how many standard errors the ERBB2 signal stands
   above what the sample's own noise and the normals allow.
 - ``focal_z``: the locus minus the higher of its two flanks (median log2 of the bins on
@@ -46,6 +51,12 @@ from .cnvio import gene_mask
 MAD_TO_SD = 0.6744897501960817
 #: Standard error of a median relative to a mean of n normal values (sqrt(pi/2)).
 MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
+#: Fewest adjacent-window differences for a window-scale noise estimate; with fewer, the
+#: estimate at the largest scale that has them is extrapolated as independent noise.
+MIN_WINDOW_PAIRS = 30
+#: A variance from fewer normals is too uncertain (a method-of-moments estimate from 3
+#: values has a relative standard error near 80%): below this, the floor is used.
+MIN_PANEL_FOR_SYSTEMATIC = 5
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ class Erbb2Measurement:
     flank_bins: int
     mapd: float
     noise_sd: float
+    locus_noise_sd: float
     systematic_sd: float
     se_log2: float
     erbb2_z: float
@@ -111,18 +123,51 @@ def noise(bins: pd.DataFrame) -> tuple[float, float]:
     Uses on-target bins when the design has off-target ones (their noise differs), and
     differences only between neighbours on the same chromosome.
     """
-    usable = bins[np.isfinite(bins["log2"]) & (bins["weight"] > 0)]
-    if "off_target" in usable.columns and (~usable["off_target"]).sum() >= 50:
-        usable = usable[~usable["off_target"]]
-    diffs = []
-    for _, chrom in usable.sort_values(["chromosome", "start"]).groupby("chromosome", sort=False):
-        values = chrom["log2"].to_numpy()
-        if len(values) > 1:
-            diffs.append(np.abs(np.diff(values)))
+    diffs = [np.abs(np.diff(v)) for v in _usable_by_chromosome(bins) if len(v) > 1]
     if not diffs:
         return math.nan, math.nan
     mapd = float(np.median(np.concatenate(diffs)))
     return mapd, mapd / (math.sqrt(2.0) * MAD_TO_SD)
+
+
+def _usable_by_chromosome(bins: pd.DataFrame) -> list[np.ndarray]:
+    usable = bins[np.isfinite(bins["log2"]) & (bins["weight"] > 0)]
+    if "off_target" in usable.columns and (~usable["off_target"]).sum() >= 50:
+        usable = usable[~usable["off_target"]]
+    return [
+        chrom["log2"].to_numpy()
+        for _, chrom in usable.sort_values(["chromosome", "start"]).groupby("chromosome")
+    ]
+
+
+def window_noise(bins: pd.DataFrame, n: float) -> float:
+    """Robust sd (log2) of the mean of ``n`` neighbouring bins of this sample.
+
+    From the median absolute difference of adjacent, non-overlapping n-bin windows within
+    chromosomes (MAPD at scale n): insensitive to real copy-number steps, sensitive to
+    correlated noise. Never below independent-bin noise, noise_sd / sqrt(n).
+    """
+    chroms = _usable_by_chromosome(bins)
+    _, sd1 = noise(bins)
+    if not math.isfinite(sd1) or n <= 0:
+        return math.nan
+    white = sd1 / math.sqrt(n)
+    k = max(1, round(n))
+    while k > 1:
+        pairs = sum(max(len(v) // k - 1, 0) for v in chroms)
+        if pairs >= MIN_WINDOW_PAIRS:
+            break
+        k //= 2
+    diffs = []
+    for values in chroms:
+        m = len(values) // k
+        if m >= 2:
+            means = values[: m * k].reshape(m, k).mean(axis=1)
+            diffs.append(np.abs(np.diff(means)))
+    if not diffs:
+        return white
+    sd_k = float(np.median(np.concatenate(diffs))) / (math.sqrt(2.0) * MAD_TO_SD)
+    return max(white, sd_k * math.sqrt(k / n))
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -139,10 +184,11 @@ def systematic_sd(normal_log2: np.ndarray, normal_se: np.ndarray, floor: float) 
 
     Each normal's ERBB2 value should be 0 up to its own counting noise ``normal_se``;
     the excess of their mean square over the mean expected variance is the systematic
-    variance (method of moments). Never below ``floor``; the floor alone with < 3 normals.
+    variance (method of moments). Never below ``floor``; the floor alone with fewer than
+    ``MIN_PANEL_FOR_SYSTEMATIC`` normals.
     """
     ok = np.isfinite(normal_log2) & np.isfinite(normal_se)
-    if ok.sum() < 3:
+    if ok.sum() < MIN_PANEL_FOR_SYSTEMATIC:
         return floor
     excess = float(np.mean(np.square(normal_log2[ok])) - np.mean(np.square(normal_se[ok])))
     return max(floor, math.sqrt(max(excess, 0.0)))
@@ -248,12 +294,12 @@ def measure(
         )
     evaluable = not reasons
 
-    se_sample = noise_sd / math.sqrt(n_eff) if n_eff > 0 else math.nan
+    se_sample = window_noise(bins, n_eff) if n_eff > 0 else math.nan
     se = math.sqrt(se_sample**2 + sys_sd**2)
     z = locus_log2 / se if se > 0 else math.nan
     if sides:
         flank_log2, flank_n = max(sides)
-        se_flank = MEDIAN_EFFICIENCY * noise_sd / math.sqrt(flank_n)
+        se_flank = MEDIAN_EFFICIENCY * window_noise(bins, flank_n)
         se_focal = math.sqrt(se_sample**2 + se_flank**2 + sys_sd**2)
         focal_z = (locus_log2 - flank_log2) / se_focal
         flank_bins = len(left_bins) + len(right_bins)
@@ -301,6 +347,7 @@ def measure(
         flank_bins=flank_bins,
         mapd=mapd,
         noise_sd=noise_sd,
+        locus_noise_sd=se_sample,
         systematic_sd=sys_sd,
         se_log2=se,
         erbb2_z=z,
@@ -322,5 +369,4 @@ def gene_estimate(bins: pd.DataFrame, gene: str = GENE) -> tuple[float, float]:
     mask &= bins["weight"].to_numpy() > 0
     chosen = bins[mask]
     value, n_eff = _weighted_mean(chosen["log2"].to_numpy(), chosen["weight"].to_numpy())
-    _, sd = noise(bins)
-    return value, (sd / math.sqrt(n_eff) if n_eff > 0 else math.nan)
+    return value, (window_noise(bins, n_eff) if n_eff > 0 else math.nan)

@@ -358,9 +358,11 @@ def test_systematic_sd_ignores_non_finite_normals() -> None:
     values = np.array([0.5, 0.5, np.nan, 0.5])
     se = np.array([0.01, 0.01, 0.01, np.nan])
     assert systematic_sd(values, se, FLOOR) == FLOOR  # two usable normals
-    values = np.array([0.3, -0.3, 0.3, 0.3, np.nan])
-    se = np.array([0.1, 0.1, 0.1, np.nan, 0.1])
+    # Five usable normals (the fewest whose variance is trusted) and two unusable ones.
+    values = np.array([0.3, -0.3, 0.3, 0.3, -0.3, 0.3, np.nan])
+    se = np.array([0.1, 0.1, 0.1, 0.1, 0.1, np.nan, 0.1])
     assert systematic_sd(values, se, FLOOR) == pytest.approx(math.sqrt(0.3**2 - 0.1**2))
+    assert systematic_sd(values[:4], se[:4], FLOOR) == FLOOR  # four: too few to trust
 
 
 def test_systematic_sd_floor_when_normals_match_their_se() -> None:
@@ -378,19 +380,19 @@ def test_systematic_sd_recovers_extra_spread() -> None:
 
 
 def test_panel_systematic_leaves_the_named_sample_out() -> None:
-    # Three well-behaved normals (each exactly one se from 0) and one outlier.
+    # Five well-behaved normals (each exactly one se from 0) and one outlier.
     panel = pd.DataFrame(
         {
-            "sample": ["N1", "N2", "N3", "N4"],
-            "erbb2_log2": [0.05, -0.05, 0.05, 0.8],
-            "se_noise": [0.05, 0.05, 0.05, 0.05],
+            "sample": ["N1", "N2", "N3", "N4", "N5", "N6"],
+            "erbb2_log2": [0.05, -0.05, 0.05, -0.05, 0.05, 0.8],
+            "se_noise": [0.05] * 6,
         }
     )
-    assert panel_systematic(panel, "N4", FLOOR) == FLOOR
-    with_outlier = math.sqrt((3 * 0.05**2 + 0.8**2) / 4 - 0.05**2)
+    assert panel_systematic(panel, "N6", FLOOR) == FLOOR
+    with_outlier = math.sqrt((5 * 0.05**2 + 0.8**2) / 6 - 0.05**2)
     assert panel_systematic(panel, None, FLOOR) == pytest.approx(with_outlier)
     assert panel_systematic(panel, "N1", FLOOR) == pytest.approx(
-        math.sqrt((2 * 0.05**2 + 0.8**2) / 3 - 0.05**2)
+        math.sqrt((4 * 0.05**2 + 0.8**2) / 5 - 0.05**2)
     )
     assert panel_systematic(panel, "P1-d0", FLOOR) == pytest.approx(with_outlier)
 
