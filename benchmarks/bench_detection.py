@@ -81,6 +81,11 @@ EXTRA_SIZES = ((100_000, 2_000_000), 20.0, (0.03, 0.05), 4)
 #: 17q arm-gain decoys (no focal amplicon): arm copies, TFs, reps; run at every depth.
 DECOY_ARM_COPIES, DECOY_TFS, DECOY_REPS = 4, (0.10, 0.20, 0.30), 4
 
+#: Expected excess copies (pCN - 2) from which on (d) reports the observed/expected excess.
+MIN_EXCESS_FOR_RATIO = 0.5
+#: Header of table (d).
+BIAS_COLUMNS = ("depth", "draws", "n", "median error", "robust sd", "sd", "5-95% range",
+                "excess ratio")  # fmt: skip
 #: Columns of detection_draws.tsv taken from the measurement, in front of the rest.
 MEASURE_COLUMNS = (
     "erbb2_log2",
@@ -557,17 +562,21 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
             err = sub["erbb2_pcn"].to_numpy(float) - sub["expected_pcn"].to_numpy(float)
             mad = float(np.median(np.abs(err - np.median(err)))) * 1.4826
             q05, q95 = np.percentile(err, [5, 95])
+            excess = sub["expected_pcn"].to_numpy(float) - 2.0
+            big = excess >= MIN_EXCESS_FOR_RATIO
+            ratio = (sub["erbb2_pcn"].to_numpy(float)[big] - 2.0) / excess[big]
+            ratio_cell = f"{np.median(ratio):.2f} (n={big.sum()})" if big.any() else "-"
             rows.append(
                 [f"{depth:g}x", label, len(sub), f"{np.median(err):+.3f}", f"{mad:.3f}",
-                 f"{np.std(err, ddof=1):.3f}", f"{q05:+.3f} .. {q95:+.3f}"]
+                 f"{np.std(err, ddof=1):.3f}", f"{q05:+.3f} .. {q95:+.3f}", ratio_cell]
             )  # fmt: skip
+    out.append(_md(BIAS_COLUMNS, rows))
     out.append(
-        _md(
-            ["depth", "draws", "n", "median error", "robust sd", "sd", "5-95% range"],
-            rows,
-        )
+        "\nError = erbb2_pcn - expected_pcn in copies per diploid genome; robust sd = 1.4826 * "
+        "MAD. Excess ratio: median of (erbb2_pcn - 2) / (expected_pcn - 2) over draws with an "
+        f"expected excess >= {MIN_EXCESS_FOR_RATIO:g} copies (1 = unbiased; the molecular "
+        "response compares these excesses between draws)."
     )
-    out.append("\nError in copies (pCN, copies per diploid genome). Robust sd = 1.4826 * MAD.")
 
     out.append("\n## Target check\n")
     out.extend(f"- {line}" for line in target_check(df))

@@ -25,7 +25,7 @@ column are in cfdna_erbb2.erbb2):
              on-target bins only when a hybrid-capture design also has off-target bins).
   systematic the locus error that bin noise does not explain. With fewer than 3 'normal'
              rows it is --systematic-sd-floor (the CNVkit reference the user built is
-             trusted to have removed systematic bias). With 3 or more 'normal' rows they are
+             trusted to have removed systematic bias). With 5 or more 'normal' rows they are
              the panel, as in the workflow: each normal's ERBB2 log2 against its bin noise,
              every normal measured leaving itself out of the panel.
   evaluable  the noise is at most --max-noise-sd, the ERBB2 bins hold data, and at least
@@ -57,7 +57,7 @@ from .calls import (
     panel_table,
     write_table,
 )
-from .erbb2 import Erbb2Params
+from .erbb2 import MIN_PANEL_FOR_SYSTEMATIC, Erbb2Params
 from .errors import InputError
 from .samples import cell_text, check_identity
 
@@ -66,7 +66,7 @@ PATH_COLUMNS = ("cnr", "cns")
 REQUIRED_COLUMNS = (*SHEET_COLUMNS, "cnr")
 DEFAULT_OUT = Path("results/erbb2/calls.tsv")
 #: Fewer normals than this: the panel estimate is not used (erbb2.systematic_sd's rule).
-MIN_PANEL_NORMALS = 3
+MIN_PANEL_NORMALS = MIN_PANEL_FOR_SYSTEMATIC
 
 
 def read_sheet(path: str | Path) -> pd.DataFrame:

@@ -19,10 +19,13 @@ KEEP = ["HD01", "HD02", "HD03", "P01_D1", "P03_D1"]
 
 def _subset(test_cohort: Path, dst: Path) -> tuple[Path, pd.DataFrame]:
     study = copy_study(test_cohort, dst)
-    sheet = read_tsv(study / "samples.tsv").fillna("")
-    sheet = sheet[sheet["sample"].isin(KEEP)].copy()
-    sheet["timepoint"] = sheet["timepoint"].map(lambda t: "" if t == "" else str(int(t)))
-    return study, sheet
+    sheet = read_sheet(study)
+    return study, sheet[sheet["sample"].isin(KEEP)].copy()
+
+
+def read_sheet(study: Path) -> pd.DataFrame:
+    """The study's sheet as text, empty cells as ''."""
+    return pd.read_csv(study / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
 
 
 def _write_sheet(study: Path, sheet: pd.DataFrame) -> None:
@@ -88,8 +91,7 @@ def test_failing_sample_keeps_the_others_and_rerun_resumes(
 
     # The fix: a complete FASTQ for T, and B's row removed. Only T's chain reruns.
     shutil.copy(good_r1, reads / "T_R1.fastq.gz")
-    fixed = read_tsv(study / "samples.tsv").fillna("")
-    fixed["timepoint"] = fixed["timepoint"].map(lambda t: "" if t == "" else str(int(t)))
+    fixed = read_sheet(study)
     _write_sheet(study, fixed[fixed["sample"] != "B"])
     counts = job_counts(snakemake(study, "-n").stdout)
     assert counts.get("align") == 1 and counts.get("cnvkit_fix_segment") == 1, counts

@@ -105,7 +105,7 @@ def test_rerun_is_a_no_op_and_edits_rerun_only_what_depends(fastq_study: Path) -
     assert "Nothing to be done" in result.stdout + result.stderr
     # Point one draw at a copy of its reads: only that sample's chain (and cohort tables) reruns.
     sheet_path = fastq_study / "samples.tsv"
-    sheet = read_tsv(sheet_path)
+    sheet = pd.read_csv(sheet_path, sep="\t", dtype=str, keep_default_na=False)
     original = sheet_path.read_text()
     target = "P01_D22"
     for col in ("fq1", "fq2"):
@@ -139,7 +139,7 @@ def test_bam_input_run_matches_truth(
     test_cohort: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     study = copy_study(test_cohort, tmp_path_factory.mktemp("bam") / "study")
-    sheet = read_tsv(study / "samples.tsv")
+    sheet = pd.read_csv(study / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
     sheet["bam"] = [f"bam/{s}.bam" for s in sheet["sample"]]
     sheet["fq1"] = ""
     sheet["fq2"] = ""
