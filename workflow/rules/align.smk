@@ -30,7 +30,8 @@ rule align:
         "(set -eo pipefail; "
         "gzip -t {input.fq1} || {{ echo 'ERROR: {input.fq1} is not a complete gzip file' >&2; exit 1; }}; "
         "gzip -t {input.fq2} || {{ echo 'ERROR: {input.fq2} is not a complete gzip file' >&2; exit 1; }}; "
-        "bwa mem -t {threads} -R '{params.rg}' {input.fasta} {input.fq1} {input.fq2} "
+        # -K: a fixed batch size makes the alignments independent of the thread count.
+        "bwa mem -t {threads} -K 10000000 -R '{params.rg}' {input.fasta} {input.fq1} {input.fq2} "
         "| samtools fixmate -m -u - - "
         "| samtools sort -u -@ {threads} -T {output.bam}.tmp - "
         "| samtools markdup -@ {threads} - {output.bam} "
