@@ -75,3 +75,9 @@ def copy_study(src: Path, dst: Path) -> Path:
 def test_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The simulator's `test` preset with reads and true-alignment BAMs (made once)."""
     return simulate(tmp_path_factory.mktemp("cohort") / "study", "--bam")
+
+
+@pytest.fixture(scope="session")
+def demo_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in demo cohort (every response class), as `make demo` simulates it."""
+    return simulate(tmp_path_factory.mktemp("demo") / "study", preset="demo", seed=1)

@@ -81,8 +81,9 @@ def check_response(study: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fastq_study(test_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    study = copy_study(test_cohort, tmp_path_factory.mktemp("fastq") / "study")
+def fastq_study(demo_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cohort from FASTQ: every response class, as users first see it."""
+    study = copy_study(demo_cohort, tmp_path_factory.mktemp("fastq") / "study")
     result = snakemake(study)
     assert result.returncode == 0, result.stderr[-5000:]
     return study
@@ -92,6 +93,8 @@ def test_fastq_run_matches_truth(fastq_study: Path) -> None:
     merged = check_against_truth(fastq_study)
     assert merged["amplified"].any() and not merged["amplified"].all()
     check_response(fastq_study)
+    early = set(read_tsv(fastq_study / "results" / "response" / "patients.tsv")["early_response"])
+    assert early == {"reduced", "undetectable", "persistent", "baseline_negative", "not_evaluable"}
     qc = read_tsv(fastq_study / "results" / "qc" / "qc.tsv")
     assert set(qc["sample"]) == set(merged["sample"])
     normal_modes = qc.loc[qc["kind"] == "normal", "fragment_mode"]
