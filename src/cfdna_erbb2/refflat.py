@@ -70,3 +70,52 @@ def genes_near(path: str | Path, gene: str, window_bp: int = 3_000_000) -> pd.Da
         & (genes["start"] <= focus["end"] + window_bp)
     ]
     return near.rename(columns={"gene": "name"}).reset_index(drop=True)
+
+
+#: Known builds' 17q12 coordinates, shipped with the workflow.
+BUILDS_TABLE = Path(__file__).resolve().parents[2] / "resources" / "17q12.tsv"
+
+
+def known_build(fai: str | Path, table: str | Path = BUILDS_TABLE) -> str | None:
+    """The build (GRCh38, GRCh37) whose chr17 length the FASTA index shows, else None."""
+    builds = pd.read_csv(table, sep="\t", comment="#")
+    lengths: dict[str, int] = {}
+    with Path(fai).open() as fh:
+        for line in fh:
+            name, length = line.split("\t")[:2]
+            lengths[name] = int(length)
+    chr17 = lengths.get("chr17", lengths.get("17"))
+    hits = builds.loc[builds["chr17_length"] == chr17, "build"]
+    return str(hits.iloc[0]) if len(hits) else None
+
+
+def check_gene_matches_build(
+    refflat: str | Path, fai: str | Path, gene: str, table: str | Path = BUILDS_TABLE
+) -> str | None:
+    """Check the refFlat's ``gene`` lies where the FASTA's build puts it; returns the build.
+
+    Raises InputError naming the refFlat when a GRCh38/GRCh37 FASTA is paired with a refFlat
+    whose gene is elsewhere (another build). Unknown builds (e.g. synthetic) pass.
+    """
+    build = known_build(fai, table)
+    if build is None:
+        return None
+    builds = pd.read_csv(table, sep="\t", comment="#")
+    known = builds[(builds["build"] == build) & (builds["gene"] == gene)]
+    if known.empty:
+        return build
+    record = check_gene(refflat, gene)
+    expected = known.iloc[0]
+    same_chrom = str(record["chromosome"]).removeprefix("chr") == "17"
+    overlaps = int(record["start"]) < int(expected["end"]) and int(record["end"]) > int(
+        expected["start"]
+    )
+    if not (same_chrom and overlaps):
+        raise InputError(
+            refflat,
+            f"{gene} is at {record['chromosome']}:{record['start']}-{record['end']} in the "
+            f"refFlat, but the FASTA is {build} (chr17 length), where {gene} is at "
+            f"chr17:{expected['start']}-{expected['end']}: the refFlat is from another build",
+            field="txStart",
+        )
+    return build

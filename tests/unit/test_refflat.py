@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from cfdna_erbb2.errors import InputError
-from cfdna_erbb2.refflat import check_gene, genes_near, read_refflat
+from cfdna_erbb2.refflat import (
+    check_gene,
+    check_gene_matches_build,
+    genes_near,
+    known_build,
+    read_refflat,
+)
 
 # geneName name chrom strand txStart txEnd (hg38-like coordinates around ERBB2).
 TRANSCRIPTS = [
@@ -119,3 +125,43 @@ def test_unusable_file(tmp_path: Path, content: str, phrase: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         read_refflat(tmp_path / "absent.txt")
+
+
+def _fai(path: Path, chr17_length: int, name: str = "chr17") -> Path:
+    path.write_text(f"chr1\t248956422\t6\t60\t61\n{name}\t{chr17_length}\t100\t60\t61\n")
+    return path
+
+
+def _erbb2_refflat(path: Path, chrom: str, start: int, end: int) -> Path:
+    path.write_text(
+        f"ERBB2\tNM_004448\t{chrom}\t+\t{start}\t{end}\t{start}\t{end}\t1\t{start},\t{end},\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("length", "name", "build"),
+    [(83257441, "chr17", "GRCh38"), (81195210, "17", "GRCh37"), (8_200_000, "chr17", None)],
+)
+def test_known_build_from_chr17_length(tmp_path: Path, length: int, name: str, build: str) -> None:
+    assert known_build(_fai(tmp_path / "g.fa.fai", length, name)) == build
+
+
+def test_refflat_of_the_same_build_passes(tmp_path: Path) -> None:
+    fai = _fai(tmp_path / "g.fa.fai", 83257441)
+    refflat = _erbb2_refflat(tmp_path / "r.txt", "chr17", 39687913, 39730426)
+    assert check_gene_matches_build(refflat, fai, "ERBB2") == "GRCh38"
+
+
+def test_refflat_of_another_build_is_an_input_error(tmp_path: Path) -> None:
+    fai = _fai(tmp_path / "g.fa.fai", 83257441)  # GRCh38 FASTA
+    refflat = _erbb2_refflat(tmp_path / "r.txt", "chr17", 37844166, 37886679)  # GRCh37 genes
+    with pytest.raises(InputError, match="another build") as info:
+        check_gene_matches_build(refflat, fai, "ERBB2")
+    assert info.value.path == str(refflat)
+
+
+def test_unknown_build_is_not_checked(tmp_path: Path) -> None:
+    fai = _fai(tmp_path / "g.fa.fai", 8_200_000)
+    refflat = _erbb2_refflat(tmp_path / "r.txt", "chr17", 4_650_000, 4_692_000)
+    assert check_gene_matches_build(refflat, fai, "ERBB2") is None

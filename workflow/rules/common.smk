@@ -9,7 +9,7 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from cfdna_erbb2.errors import InputError  # noqa: E402
-from cfdna_erbb2.refflat import check_gene  # noqa: E402
+from cfdna_erbb2.refflat import check_gene, check_gene_matches_build  # noqa: E402
 from cfdna_erbb2.samples import baselines, read_samples  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -20,6 +20,10 @@ try:
     check_gene(config["reference"]["refflat"], config["gene"])
     if not Path(config["reference"]["fasta"]).is_file():
         raise InputError(config["reference"]["fasta"], "reference FASTA not found")
+    if Path(config["reference"]["fasta"] + ".fai").is_file():
+        check_gene_matches_build(
+            config["reference"]["refflat"], config["reference"]["fasta"] + ".fai", config["gene"]
+        )
 except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
 

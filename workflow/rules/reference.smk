@@ -57,6 +57,7 @@ rule cnvkit_access:
 rule bins:
     input:
         access="results/reference/access.bed",
+        fai="results/reference/genome.fa.fai",
         refflat=config["reference"]["refflat"],
         qc=bin_depth_qc,
     output:

@@ -13,10 +13,15 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
 
 from cfdna_erbb2.cnvio import gene_mask
 from cfdna_erbb2.qc import accessible_length, auto_bin_size
+from cfdna_erbb2.refflat import check_gene_matches_build
 
 with Path(snakemake.log[0]).open("w") as log:
     sys.stderr = log
     params = snakemake.params.bins
+    build = check_gene_matches_build(
+        snakemake.input.refflat, snakemake.input.fai, snakemake.params.gene
+    )
+    print(f"genome build: {build or 'not a known human build'}", file=log, flush=True)
     accessible = accessible_length(snakemake.input.access)
     pairs = [json.loads(Path(p).read_text())["read_pairs"] for p in snakemake.input.qc]
     if str(params["size"]) == "auto":
