@@ -125,6 +125,7 @@ def test_no_normals_runs_with_a_flat_reference(
         ("missing_file", ["row 1", "field 'fq1'", "not found"]),
         ("bad_id", ["row 1", "field 'sample'"]),
         ("refflat", ["genes.refFlat", "ERBB2"]),
+        ("config", ["z_min", "-1"]),
     ],
 )
 def test_bad_input_stops_before_any_job(
@@ -144,6 +145,9 @@ def test_bad_input_stops_before_any_job(
         refflat = study / "reference" / "genes.refFlat"
         lines = refflat.read_text().splitlines(keepends=True)
         refflat.write_text("".join(line for line in lines if not line.startswith("ERBB2\t")))
+    elif edit == "config":
+        with (study / "config.yaml").open("a") as fh:
+            fh.write("erbb2:\n  z_min: -1\n")
     _write_sheet(study, sheet)
     result = snakemake(study)
     assert result.returncode != 0
