@@ -59,7 +59,7 @@ from .calls import (
 )
 from .erbb2 import MIN_PANEL_FOR_SYSTEMATIC, Erbb2Params
 from .errors import InputError
-from .samples import cell_text, check_identity
+from .samples import cell_text, check_identity, read_sheet_table
 
 #: Columns of the sheet: the workflow sheet's identity columns, then the CNVkit files.
 PATH_COLUMNS = ("cnr", "cns")
@@ -78,21 +78,8 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     cnr/cns file that does not exist.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "sheet not found")
     base = path.resolve().parent
-    try:
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except pd.errors.EmptyDataError:
-        raise InputError(path, "the sheet is empty (no header)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
-    if len(raw.columns) == 1 and "," in raw.columns[0]:
-        raise InputError(path, "looks comma-separated; the sheet must be tab-separated")
-    for col in REQUIRED_COLUMNS:
-        if col not in raw.columns:
-            raise InputError(path, "missing column", field=col)
+    raw = read_sheet_table(path, REQUIRED_COLUMNS, "sheet")
     if raw.empty:
         raise InputError(path, "no samples in the sheet")
 

@@ -123,6 +123,36 @@ def check_identity(
     return sample, patient, kind, timepoint
 
 
+def read_sheet_table(path: Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A tab-separated sheet as text cells, header checked for ``required`` columns.
+
+    Whole-line comments (``#`` first) are skipped; a ``#`` inside a cell is data. Errors
+    name the file (and the missing field).
+    """
+    if not path.is_file():
+        raise InputError(path, f"{what} not found")
+    try:
+        # Whole-line comments only: '#' inside a cell is data (and then a bad ID, reported).
+        lines = [ln for ln in path.read_text().splitlines(keepends=True) if not ln.startswith("#")]
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not a text file ({exc})") from exc
+    if not "".join(lines).strip():
+        raise InputError(path, f"empty {what} (no header, no rows)")
+    try:
+        raw = pd.read_csv(
+            io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False, index_col=False
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    if len(raw.columns) == 1 and "," in raw.columns[0]:
+        raise InputError(path, f"looks comma-separated; the {what} must be tab-separated")
+    for col in required:
+        if col not in raw.columns:
+            raise InputError(path, "missing column", field=col)
+    return raw
+
+
 def read_samples(
     path: str | Path, base_dir: str | Path | None = None, *, check_paths: bool = True
 ) -> pd.DataFrame:
@@ -135,27 +165,7 @@ def read_samples(
     """
     path = Path(path)
     base = Path.cwd() if base_dir is None else Path(base_dir)
-    if not path.is_file():
-        raise InputError(path, "samples sheet not found")
-    try:
-        # Whole-line comments only: '#' inside a cell is data (and then a bad ID, reported).
-        lines = [ln for ln in path.read_text().splitlines(keepends=True) if not ln.startswith("#")]
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not a text file ({exc})") from exc
-    if not "".join(lines).strip():
-        raise InputError(path, "empty samples sheet (no header, no rows)")
-    try:
-        raw = pd.read_csv(
-            io.StringIO("".join(lines)), sep="\t", dtype=str, keep_default_na=False, index_col=False
-        )
-    except pd.errors.ParserError as exc:
-        raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
-    if len(raw.columns) == 1 and "," in raw.columns[0]:
-        raise InputError(path, "looks comma-separated; the sheet must be tab-separated")
-    for col in REQUIRED_COLUMNS:
-        if col not in raw.columns:
-            raise InputError(path, "missing column", field=col)
+    raw = read_sheet_table(path, REQUIRED_COLUMNS, "samples sheet")
     if not any(c in raw.columns for c in PATH_COLUMNS):
         raise InputError(path, "needs either 'fq1' and 'fq2' columns or a 'bam' column")
     if raw.empty:
