@@ -6,7 +6,6 @@ Used by the workflow (results/erbb2/calls.tsv) and by ``cfdna-erbb2 from-cnvkit`
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -107,15 +106,3 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
         if out[col].dtype == bool:
             out[col] = np.where(out[col], "true", "false")
     out.to_csv(path, sep="\t", index=False, float_format="%.6g", na_rep="")
-
-
-def not_measured(sample: str, reason: str) -> dict[str, object]:
-    """A row for a sample with no usable copy ratios at all (e.g. zero reads)."""
-    return {
-        "sample": sample,
-        "erbb2_log2": math.nan,
-        "erbb2_pcn": math.nan,
-        "amplified": False,
-        "evaluable": False,
-        "reason": f"not evaluable: {reason}",
-    }
