@@ -22,7 +22,9 @@ try:
         raise InputError(config["reference"]["fasta"], "reference FASTA not found")
     if Path(config["reference"]["fasta"] + ".fai").is_file():
         check_gene_matches_build(
-            config["reference"]["refflat"], config["reference"]["fasta"] + ".fai", config["gene"]
+            config["reference"]["refflat"],
+            config["reference"]["fasta"] + ".fai",
+            config["gene"],
         )
 except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
