@@ -123,7 +123,11 @@ def noise(bins: pd.DataFrame) -> tuple[float, float]:
     Uses on-target bins when the design has off-target ones (their noise differs), and
     differences only between neighbours on the same chromosome.
     """
-    diffs = [np.abs(np.diff(v)) for v in _usable_by_chromosome(bins) if len(v) > 1]
+    return _mapd(_usable_by_chromosome(bins))
+
+
+def _mapd(chroms: list[np.ndarray]) -> tuple[float, float]:
+    diffs = [np.abs(np.diff(v)) for v in chroms if len(v) > 1]
     if not diffs:
         return math.nan, math.nan
     mapd = float(np.median(np.concatenate(diffs)))
@@ -148,7 +152,11 @@ def window_noise(bins: pd.DataFrame, n: float) -> float:
     correlated noise. Never below independent-bin noise, noise_sd / sqrt(n).
     """
     chroms = _usable_by_chromosome(bins)
-    _, sd1 = noise(bins)
+    return _window_sd(chroms, _mapd(chroms)[1], n)
+
+
+def _window_sd(chroms: list[np.ndarray], sd1: float, n: float) -> float:
+    """:func:`window_noise` on bins already split by chromosome, with their bin sd ``sd1``."""
     if not math.isfinite(sd1) or n <= 0:
         return math.nan
     white = sd1 / math.sqrt(n)
@@ -220,7 +228,8 @@ def measure(
     chrom = str(bins.loc[in_gene, "chromosome"].iloc[0])
     gene_start = int(bins.loc[in_gene, "start"].min())
     gene_end = int(bins.loc[in_gene, "end"].max())
-    mapd, noise_sd = noise(bins)
+    chroms = _usable_by_chromosome(bins)  # grouped once; every noise estimate reuses it
+    mapd, noise_sd = _mapd(chroms)
     sys_sd = params.systematic_sd_floor if systematic is None else systematic
 
     erbb2_log2, _ = _weighted_mean(gene_bins["log2"].to_numpy(), gene_bins["weight"].to_numpy())
@@ -294,12 +303,12 @@ def measure(
         )
     evaluable = not reasons
 
-    se_sample = window_noise(bins, n_eff) if n_eff > 0 else math.nan
+    se_sample = _window_sd(chroms, noise_sd, n_eff) if n_eff > 0 else math.nan
     se = math.sqrt(se_sample**2 + sys_sd**2)
     z = locus_log2 / se if se > 0 else math.nan
     if sides:
         flank_log2, flank_n = max(sides)
-        se_flank = MEDIAN_EFFICIENCY * window_noise(bins, flank_n)
+        se_flank = MEDIAN_EFFICIENCY * _window_sd(chroms, noise_sd, flank_n)
         se_focal = math.sqrt(se_sample**2 + se_flank**2 + sys_sd**2)
         focal_z = (locus_log2 - flank_log2) / se_focal
         flank_bins = len(left_bins) + len(right_bins)

@@ -153,9 +153,7 @@ def read_sheet_table(path: Path, required: tuple[str, ...], what: str) -> pd.Dat
     return raw
 
 
-def read_samples(
-    path: str | Path, base_dir: str | Path | None = None, *, check_paths: bool = True
-) -> pd.DataFrame:
+def read_samples(path: str | Path, base_dir: str | Path | None = None) -> pd.DataFrame:
     """Read and validate a samples sheet.
 
     Returns a table indexed by ``sample`` with columns ``sample, patient, kind, timepoint``
@@ -190,12 +188,11 @@ def read_samples(
                     )
             if fq1 == fq2:
                 raise InputError(path, "fq1 and fq2 are the same file", row=i, field="fq2")
-        if check_paths:
-            for field, value in (("fq1", fq1), ("fq2", fq2), ("bam", bam)):
-                if value and not (base / value).is_file():
-                    raise InputError(
-                        path, f"file not found: {value} (relative to {base})", row=i, field=field
-                    )
+        for field, value in (("fq1", fq1), ("fq2", fq2), ("bam", bam)):
+            if value and not (base / value).is_file():
+                raise InputError(
+                    path, f"file not found: {value} (relative to {base})", row=i, field=field
+                )
         rows.append(
             {
                 "sample": sample,
