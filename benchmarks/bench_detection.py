@@ -6,14 +6,14 @@ Usage::
         [--reps-scale X] [--workers 2] [--param z_min=4.5 ...]
 
 For every depth in the grid it runs the workflow's own steps, with the project's code:
-``cnvkit.py access`` on the genome FASTA; ``cnvkit.py target --split --avg-size SIZE
---annotate refFlat`` with SIZE from :func:`cfdna_erbb2.qc.auto_bin_size` on the normals' read
-pairs (as workflow/scripts/bins.py); bin coverage with ``cnvlib.coverage.do_coverage``
-(min MAPQ from config) on the simulator's true-alignment BAMs (no bwa); a pooled reference
+``cnvkit.py access`` on the genome FASTA; the workflow's bins
+(:func:`cfdna_erbb2.bins.build_bins`, size from the normals' read pairs); bin coverage with
+``cnvlib.coverage.do_coverage`` (min MAPQ from config) on the simulator's true-alignment BAMs
+(no bwa); a pooled reference
 from 3 normals (:func:`cfdna_erbb2.cnvkit_steps.build_reference`), normals against a
 leave-one-out reference; :func:`~cfdna_erbb2.cnvkit_steps.fix_and_segment`; the panel's
-systematic sd (:func:`cfdna_erbb2.calls.panel_table` / ``panel_systematic``) and the call
-(:func:`cfdna_erbb2.calls.call_sample`) with the ``erbb2`` parameters of config/config.yaml.
+table (:func:`cfdna_erbb2.calls.panel_table`) and the workflow's call of one draw
+(:func:`cfdna_erbb2.calls.call_draw`) with the ``erbb2`` parameters of config/config.yaml.
 
 Every draw's .cnr/.cns is cached under benchmarks/out/cache/<key>/, so ``--measure-only``
 re-measures the cached draws (e.g. with other ``--param`` thresholds, or after erbb2.py
@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from cfdna_erbb2 import cnvkit_steps, qc
-from cfdna_erbb2.calls import call_sample, panel_systematic, panel_table, params_from_config
+from cfdna_erbb2 import GENE, cnvkit_steps, qc
+from cfdna_erbb2.bins import build_bins
+from cfdna_erbb2.calls import call_draw, panel_table, params_from_config
 from cfdna_erbb2.erbb2 import Erbb2Params
 from cfdna_erbb2.simulate import (
     Genome,
@@ -323,7 +324,6 @@ def build_panels(
     pool: Any, settings: Settings, normals: list[Draw], ref: dict[str, Path]
 ) -> dict[float, dict[str, object]]:
     """Per depth: bins, coverage, pooled + leave-one-out references, normals' .cnr/.cns."""
-    from skgenome import tabio
 
     depths = sorted({d.depth for d in normals})
     todo = [d for d in depths if not (panel_dir(settings, d) / "panel.json").exists()]
@@ -336,17 +336,21 @@ def build_panels(
         pdir = panel_dir(settings, depth)
         members = [n for n in normals if n.depth == depth]
         pairs = [int(by_name[n.name]["qc_read_pairs"]) for n in members]
-        accessible = qc.accessible_length(ref["access"])
-        size = qc.auto_bin_size(
-            pairs, accessible, settings.reads_per_bin, settings.min_bin, settings.max_bin
-        )
         bins = pdir / "bins.target.bed"
-        _run(
-            [
-                CNVKIT, "target", str(ref["access"]), "--split", "--avg-size", str(size),
-                "--annotate", str(ref["refflat"]), "-o", str(bins),
-            ]
-        )  # fmt: skip
+        made = build_bins(
+            ref["access"],
+            ref["refflat"],
+            GENE,
+            {
+                "size": "auto",
+                "reads_per_bin": settings.reads_per_bin,
+                "min_size": settings.min_bin,
+                "max_size": settings.max_bin,
+            },
+            pairs,
+            bins,
+        )
+        accessible, size = made.accessible_bp, made.bin_size
         cnns = {n.name: pdir / f"{n.name}.targetcoverage.cnn" for n in members}
         pool.map(
             task_coverage,
@@ -370,7 +374,7 @@ def build_panels(
             meta = _meta(n, by_name[n.name], float(by_name[n.name]["seconds"]))
             (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
         shutil.rmtree(pdir / "bam", ignore_errors=True)
-        n_bins = len(tabio.read_auto(str(bins)))
+        n_bins = made.n_bins
         info = {
             "depth": depth,
             "bin_size": size,
@@ -407,13 +411,12 @@ def measure_all(
             missing += 1
             continue
         meta = json.loads((ddir / "meta.json").read_text())
-        exclude = draw.name if draw.kind == "normal" else None
-        systematic = panel_systematic(panels[draw.depth], exclude, params.systematic_sd_floor)
-        result = call_sample(
+        result = call_draw(
+            draw.name,
             ddir / "sample.cnr",
             ddir / "sample.cns",
             params,
-            systematic=systematic,
+            panel=panels[draw.depth],
             read_pairs=int(meta["read_pairs"]),
         )
         copies = draw.copies if draw.kind == "amp" else None

@@ -6,15 +6,7 @@ from pathlib import Path
 
 import pysam
 
-
-def read_fai(fai: str | Path) -> dict[str, int]:
-    """Contig name -> length (bp) from a FASTA index."""
-    contigs: dict[str, int] = {}
-    with Path(fai).open() as fh:
-        for line in fh:
-            name, length = line.split("\t")[:2]
-            contigs[name] = int(length)
-    return contigs
+from .tsv import read_fai
 
 
 def check_bam_matches_reference(bam: str | Path, fai: str | Path) -> None:

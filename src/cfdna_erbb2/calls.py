@@ -1,6 +1,10 @@
 """From CNVkit files to the calls table: one ERBB2 measurement per sample.
 
-Used by the workflow (results/erbb2/calls.tsv) and by ``cfdna-erbb2 from-cnvkit``.
+The one path from CNVkit files to calls. :func:`call_draw` measures one sample the way every
+caller does: the panel's systematic error leaving the sample itself out, and, for an
+on-treatment draw, the amplicon its baseline showed (:func:`amplicon_of`). The workflow runs
+it once per sample (a job each, the baseline's job first); :func:`call_cohort` runs it for a
+whole sheet in one process (``cfdna-erbb2 from-cnvkit``, the benchmarks).
 """
 
 from __future__ import annotations
@@ -9,12 +13,13 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .cnvio import read_bins, read_segments
+from .cohort import baseline_first, baseline_of
 from .erbb2 import Erbb2Params, gene_estimate, measure, systematic_sd
 from .errors import InputError
+from .tsv import parse_bool
 
 #: Columns of calls.tsv taken from the samples sheet, in front of the measurement.
 SHEET_COLUMNS = ("sample", "patient", "kind", "timepoint")
@@ -77,13 +82,79 @@ def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:
     Only an amplified baseline whose locus is a focal segment (or was itself inherited)
     defines an amplicon for the patient's later draws.
     """
-    amplified = str(call.get("amplified", "")).lower() in ("true", "1")
+    try:
+        amplified = parse_bool(call.get("amplified"))
+    except ValueError:
+        amplified = None
     if not amplified or str(call.get("locus_source")) not in ("segment", "baseline"):
         return None
     start, end = call.get("locus_start"), call.get("locus_end")
     if start is None or end is None:
         return None
     return str(call["locus_chrom"]), int(str(start)), int(str(end))
+
+
+def call_draw(
+    sample: str,
+    cnr: str | Path,
+    cns: str | Path | None,
+    params: Erbb2Params,
+    *,
+    panel: pd.DataFrame | None,
+    read_pairs: int | None = None,
+    baseline_call: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """One sample's measurement (a calls-table row without the sheet's columns).
+
+    ``panel`` is :func:`panel_table` of the normals (None: the systematic floor); the sample
+    is left out of its own panel estimate. ``baseline_call`` is the measurement of this
+    draw's baseline when it is an on-treatment draw (its amplicon becomes the locus).
+    """
+    systematic = (
+        params.systematic_sd_floor
+        if panel is None
+        else panel_systematic(panel, sample, params.systematic_sd_floor)
+    )
+    baseline_locus = amplicon_of(baseline_call) if baseline_call is not None else None
+    return call_sample(
+        cnr,
+        cns,
+        params,
+        systematic=systematic,
+        read_pairs=read_pairs,
+        baseline_locus=baseline_locus,
+    )
+
+
+def call_cohort(
+    sheet: pd.DataFrame,
+    params: Erbb2Params,
+    *,
+    read_pairs: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """The calls table of a whole sheet (columns sample, patient, kind, timepoint, cnr, cns).
+
+    The panel is the sheet's normals (each measured against a reference without it); every
+    on-treatment draw is measured over its baseline's amplicon. ``read_pairs`` (sample ->
+    read pairs) feeds the read-pair check where known.
+    """
+    normals = sheet[sheet["kind"] == "normal"]
+    panel = panel_table(dict(zip(normals["sample"], normals["cnr"], strict=True)), params.gene)
+    baselines = baseline_of(sheet)
+    measured: dict[str, dict[str, object]] = {}
+    for rec in baseline_first(sheet).to_dict("records"):
+        sample = str(rec["sample"])
+        base = baselines.get(str(rec["patient"])) if rec["kind"] == "plasma" else None
+        measured[sample] = call_draw(
+            sample,
+            rec["cnr"],
+            str(rec["cns"] or "") or None,
+            params,
+            panel=panel,
+            read_pairs=None if read_pairs is None else read_pairs.get(sample),
+            baseline_call=measured[base] if base not in (None, sample) else None,
+        )
+    return assemble(({"sample": s, **row} for s, row in measured.items()), sheet)
 
 
 def read_pairs_from_qc(path: str | Path) -> int:
@@ -97,12 +168,3 @@ def assemble(rows: Iterable[Mapping[str, object]], sheet: pd.DataFrame) -> pd.Da
     table = front.merge(measured, on="sample", how="left", validate="one_to_one")
     table["timepoint"] = table["timepoint"].astype("Int64")
     return table.sort_values(["kind", "patient", "timepoint", "sample"], ignore_index=True)
-
-
-def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a TSV with booleans as true/false and floats to 6 significant digits."""
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == bool:
-            out[col] = np.where(out[col], "true", "false")
-    out.to_csv(path, sep="\t", index=False, float_format="%.6g", na_rep="")

@@ -6,6 +6,9 @@ Definitions (every value is per sample):
   (labels such as "PGAP3,ERBB2" count). Unit: log2 of (copies / 2).
 - ``erbb2_pcn``: plasma copy number, 2 * 2**erbb2_log2, in copies per diploid genome. With
   tumour fraction TF and C tumour copies, pCN = TF * C + 2 * (1 - TF).
+- ``erbb2_se_log2``: standard error (log2) of ``erbb2_log2``: the sample's own noise at the
+  scale of the gene bins combined with ``systematic_sd``. (``se_log2`` is the error of the
+  locus, which may hold many more bins.)
 - the *locus*: the bins the call rests on. For an on-treatment draw whose baseline showed a
   focal amplicon, it is that amplicon's region, fixed in advance (tumour-informed: the same
   bins are compared across a patient's draws, and the limit of detection is that of the
@@ -81,6 +84,7 @@ class Erbb2Measurement:
 
     erbb2_log2: float
     erbb2_pcn: float
+    erbb2_se_log2: float
     erbb2_bins: int
     locus_source: str
     locus_chrom: str
@@ -115,15 +119,6 @@ class Erbb2Measurement:
 def pcn_from_log2(log2: float) -> float:
     """Plasma copy number (copies per diploid genome) from a log2 copy ratio."""
     return 2.0 * 2.0**log2
-
-
-def noise(bins: pd.DataFrame) -> tuple[float, float]:
-    """(MAPD, robust bin standard deviation) of the log2 ratios, both in log2 units.
-
-    Uses on-target bins when the design has off-target ones (their noise differs), and
-    differences only between neighbours on the same chromosome.
-    """
-    return _mapd(_usable_by_chromosome(bins))
 
 
 def _mapd(chroms: list[np.ndarray]) -> tuple[float, float]:
@@ -202,6 +197,233 @@ def systematic_sd(normal_log2: np.ndarray, normal_se: np.ndarray, floor: float) 
     return max(floor, math.sqrt(max(excess, 0.0)))
 
 
+@dataclass(frozen=True)
+class _Gene:
+    """Where the gene is: its chromosome and outer span (bp), and its usable bins."""
+
+    chrom: str
+    start: int
+    end: int
+    bins: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """The CBS segment that overlaps the gene most (log2, start, end; NaN/-1 without one)."""
+
+    log2: float = math.nan
+    start: int = -1
+    end: int = -1
+    focal: bool = False
+
+
+@dataclass(frozen=True)
+class _Locus:
+    """The bins the call rests on, where they came from, their mean log2 and Kish n."""
+
+    source: str
+    bins: pd.DataFrame
+    log2: float
+    n_eff: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Flanks:
+    """The higher flank's median log2 and bin count (NaN/0 without a usable flank)."""
+
+    log2: float
+    n: int
+    bins: int  # bins on both sides within flank_bp
+
+    @property
+    def usable(self) -> bool:
+        return self.n > 0
+
+
+@dataclass(frozen=True)
+class _Errors:
+    """Standard errors (log2) of the locus, of the locus against its flank, and the z-scores."""
+
+    locus_noise: float
+    locus: float
+    focal: float
+    z: float
+    focal_z: float
+
+
+def _usable(bins: pd.DataFrame) -> np.ndarray:
+    return np.isfinite(bins["log2"].to_numpy()) & (bins["weight"].to_numpy() > 0)
+
+
+def _find_gene(bins: pd.DataFrame, gene: str) -> _Gene:
+    """The gene's chromosome, span and usable bins; ValueError when no bin names it."""
+    in_gene = gene_mask(bins["gene"], gene)
+    if not in_gene.any():
+        raise ValueError(f"no bin is labelled with gene {gene}")
+    labelled = bins.loc[in_gene]
+    return _Gene(
+        chrom=str(labelled["chromosome"].iloc[0]),
+        start=int(labelled["start"].min()),
+        end=int(labelled["end"].max()),
+        bins=bins[in_gene & _usable(bins)],
+    )
+
+
+def _gene_segment(
+    segments: pd.DataFrame | None, gene: _Gene, chrom_bins: pd.DataFrame, max_bp: int
+) -> _Segment:
+    """The segment overlapping the gene most; focal when bins lie on both sides of it and it
+    is at most ``max_bp`` long."""
+    if segments is None or not len(segments):
+        return _Segment()
+    hits = segments[
+        (segments["chromosome"] == gene.chrom)
+        & (segments["start"] < gene.end)
+        & (segments["end"] > gene.start)
+    ]
+    if not len(hits):
+        return _Segment()
+    overlap = np.minimum(hits["end"], gene.end) - np.maximum(hits["start"], gene.start)
+    best = hits.iloc[int(np.argmax(overlap.to_numpy()))]
+    start, end = int(best["start"]), int(best["end"])
+    focal = (
+        bool((chrom_bins["end"] <= start).any())
+        and bool((chrom_bins["start"] >= end).any())
+        and end - start <= max_bp
+    )
+    return _Segment(float(best["log2"]), start, end, focal)
+
+
+def _choose_locus(
+    chrom_bins: pd.DataFrame,
+    gene: _Gene,
+    segment: _Segment,
+    baseline_locus: tuple[str, int, int] | None,
+) -> _Locus:
+    """The baseline's amplicon, else the focal segment, else the gene bins (module docstring)."""
+    if baseline_locus is not None and baseline_locus[0] == gene.chrom:
+        start, end, source = baseline_locus[1], baseline_locus[2], "baseline"
+    elif segment.focal:
+        start, end, source = segment.start, segment.end, "segment"
+    else:
+        start, end, source = -1, -1, "gene"
+    if source == "gene":
+        chosen = gene.bins
+    else:
+        chosen = chrom_bins[(chrom_bins["start"] >= start) & (chrom_bins["end"] <= end)]
+    if len(chosen) == 0:
+        chosen, source = gene.bins, "gene"
+    log2, n_eff = _weighted_mean(chosen["log2"].to_numpy(), chosen["weight"].to_numpy())
+    return _Locus(
+        source=source,
+        bins=chosen,
+        log2=log2,
+        n_eff=n_eff,
+        start=int(chosen["start"].min()) if len(chosen) else gene.start,
+        end=int(chosen["end"].max()) if len(chosen) else gene.end,
+    )
+
+
+def _flanks(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -> _Flanks:
+    """Median log2 of the bins on each side of the locus within ``flank_bp`` (robust to other
+    events); the higher side with at least ``min_flank_bins`` bins is the one compared."""
+    left = chrom_bins[
+        (chrom_bins["end"] <= locus.start) & (chrom_bins["start"] >= locus.start - params.flank_bp)
+    ]
+    right = chrom_bins[
+        (chrom_bins["start"] >= locus.end) & (chrom_bins["end"] <= locus.end + params.flank_bp)
+    ]
+    sides = [
+        (float(np.median(side["log2"])), len(side))
+        for side in (left, right)
+        if len(side) >= params.min_flank_bins
+    ]
+    if not sides:
+        return _Flanks(math.nan, 0, 0)
+    log2, n = max(sides)
+    return _Flanks(log2, n, len(left) + len(right))
+
+
+def _unevaluable_reasons(
+    params: Erbb2Params,
+    read_pairs: int | None,
+    noise_sd: float,
+    gene: _Gene,
+    erbb2_log2: float,
+    flanks: _Flanks,
+) -> list[str]:
+    """Why this sample cannot be called (empty when it can)."""
+    reasons: list[str] = []
+    if read_pairs is not None and read_pairs < params.min_read_pairs:
+        reasons.append(f"{read_pairs} read pairs < {params.min_read_pairs}")
+    if not math.isfinite(noise_sd):
+        reasons.append("no usable bins to measure noise")
+    elif noise_sd > params.max_noise_sd:
+        reasons.append(f"bin noise sd {noise_sd:.3f} > {params.max_noise_sd} (log2)")
+    if len(gene.bins) == 0 or not math.isfinite(erbb2_log2):
+        reasons.append(f"no usable {params.gene} bin (zero coverage or filtered)")
+    if not flanks.usable:
+        reasons.append(
+            f"fewer than {params.min_flank_bins} bins flank the {params.gene} locus on "
+            f"{gene.chrom}: focality cannot be judged"
+        )
+    return reasons
+
+
+def _errors(
+    chroms: list[np.ndarray], noise_sd: float, locus: _Locus, flanks: _Flanks, sys_sd: float
+) -> _Errors:
+    """The locus' standard error (own noise at its scale and the systematic term), and the
+    focality error that adds the flank's (a median of ``flanks.n`` bins)."""
+    noise = _window_sd(chroms, noise_sd, locus.n_eff) if locus.n_eff > 0 else math.nan
+    se = math.sqrt(noise**2 + sys_sd**2)
+    z = locus.log2 / se if se > 0 else math.nan
+    if not flanks.usable:
+        return _Errors(noise, se, math.nan, z, math.nan)
+    se_flank = MEDIAN_EFFICIENCY * _window_sd(chroms, noise_sd, flanks.n)
+    se_focal = math.sqrt(noise**2 + se_flank**2 + sys_sd**2)
+    return _Errors(noise, se, se_focal, z, (locus.log2 - flanks.log2) / se_focal)
+
+
+def _lod_log2(errors: _Errors, flanks: _Flanks, params: Erbb2Params) -> float:
+    """The smallest locus log2 that both thresholds would call (limit of detection)."""
+    lod = params.z_min * errors.locus
+    if math.isfinite(errors.focal):
+        lod = max(lod, max(flanks.log2, 0.0) + params.focal_z_min * errors.focal)
+    return lod
+
+
+def _reason(
+    params: Erbb2Params,
+    locus: _Locus,
+    errors: _Errors,
+    lod_log2: float,
+    unevaluable: list[str],
+    amplified: bool,
+) -> str:
+    """The call in words, with the numbers it rests on."""
+    if unevaluable:
+        return "not evaluable: " + "; ".join(unevaluable)
+    head = f"{locus.source} log2 {locus.log2:.3f}"
+    if amplified:
+        return (
+            f"amplified: {head} is {errors.z:.1f} SE above diploid (>= {params.z_min}) and "
+            f"{errors.focal_z:.1f} SE above its flanks (>= {params.focal_z_min})"
+        )
+    if errors.z >= params.z_min:
+        return (
+            f"not amplified: {head} is raised ({errors.z:.1f} SE) but only "
+            f"{errors.focal_z:.1f} SE above its flanks (< {params.focal_z_min}): a broad gain, "
+            "not a focal amplification"
+        )
+    return (
+        f"not amplified: {head} is {errors.z:.1f} SE above diploid (< {params.z_min}); "
+        f"smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
+    )
+
+
 def measure(
     bins: pd.DataFrame,
     segments: pd.DataFrame | None,
@@ -220,155 +442,58 @@ def measure(
     Raises ``ValueError`` when no bin names the gene (the caller turns it into an error
     naming the file).
     """
-    in_gene = gene_mask(bins["gene"], params.gene)
-    if not in_gene.any():
-        raise ValueError(f"no bin is labelled with gene {params.gene}")
-    finite = np.isfinite(bins["log2"].to_numpy()) & (bins["weight"].to_numpy() > 0)
-    gene_bins = bins[in_gene & finite]
-    chrom = str(bins.loc[in_gene, "chromosome"].iloc[0])
-    gene_start = int(bins.loc[in_gene, "start"].min())
-    gene_end = int(bins.loc[in_gene, "end"].max())
+    gene = _find_gene(bins, params.gene)
     chroms = _usable_by_chromosome(bins)  # grouped once; every noise estimate reuses it
     mapd, noise_sd = _mapd(chroms)
     sys_sd = params.systematic_sd_floor if systematic is None else systematic
+    erbb2_log2, gene_n_eff = _weighted_mean(
+        gene.bins["log2"].to_numpy(), gene.bins["weight"].to_numpy()
+    )
+    gene_noise = _window_sd(chroms, noise_sd, gene_n_eff) if gene_n_eff > 0 else math.nan
 
-    erbb2_log2, _ = _weighted_mean(gene_bins["log2"].to_numpy(), gene_bins["weight"].to_numpy())
-
-    chrom_bins = bins[(bins["chromosome"] == chrom) & finite].sort_values("start")
-    seg_log2, seg_start, seg_end = math.nan, -1, -1
-    focal_segment = False
-    if segments is not None and len(segments):
-        hits = segments[
-            (segments["chromosome"] == chrom)
-            & (segments["start"] < gene_end)
-            & (segments["end"] > gene_start)
-        ]
-        if len(hits):
-            overlap = np.minimum(hits["end"], gene_end) - np.maximum(hits["start"], gene_start)
-            best = hits.iloc[int(np.argmax(overlap.to_numpy()))]
-            seg_log2 = float(best["log2"])
-            seg_start, seg_end = int(best["start"]), int(best["end"])
-            left = chrom_bins["end"] <= seg_start
-            right = chrom_bins["start"] >= seg_end
-            focal_segment = (
-                bool(left.any())
-                and bool(right.any())
-                and seg_end - seg_start <= params.max_amplicon_bp
-            )
-
-    if baseline_locus is not None and baseline_locus[0] == chrom:
-        _, base_start, base_end = baseline_locus
-        inside = (chrom_bins["start"] >= base_start) & (chrom_bins["end"] <= base_end)
-        locus = chrom_bins[inside]
-        source = "baseline"
-    elif focal_segment:
-        inside = (chrom_bins["start"] >= seg_start) & (chrom_bins["end"] <= seg_end)
-        locus = chrom_bins[inside]
-        source = "segment"
-    else:
-        locus = gene_bins
-        source = "gene"
-    if len(locus) == 0:
-        locus, source = gene_bins, "gene"
-    locus_log2, n_eff = _weighted_mean(locus["log2"].to_numpy(), locus["weight"].to_numpy())
-    locus_start = int(locus["start"].min()) if len(locus) else gene_start
-    locus_end = int(locus["end"].max()) if len(locus) else gene_end
-
-    # Flanks: bins on each side of the locus within flank_bp, by median (robust to other events).
-    left_bins = chrom_bins[
-        (chrom_bins["end"] <= locus_start) & (chrom_bins["start"] >= locus_start - params.flank_bp)
-    ]
-    right_bins = chrom_bins[
-        (chrom_bins["start"] >= locus_end) & (chrom_bins["end"] <= locus_end + params.flank_bp)
-    ]
-    sides = [
-        (float(np.median(side["log2"])), len(side))
-        for side in (left_bins, right_bins)
-        if len(side) >= params.min_flank_bins
-    ]
-
-    reasons: list[str] = []
-    if read_pairs is not None and read_pairs < params.min_read_pairs:
-        reasons.append(f"{read_pairs} read pairs < {params.min_read_pairs}")
-    if not math.isfinite(noise_sd):
-        reasons.append("no usable bins to measure noise")
-    elif noise_sd > params.max_noise_sd:
-        reasons.append(f"bin noise sd {noise_sd:.3f} > {params.max_noise_sd} (log2)")
-    if len(gene_bins) == 0 or not math.isfinite(erbb2_log2):
-        reasons.append(f"no usable {params.gene} bin (zero coverage or filtered)")
-    if not sides:
-        reasons.append(
-            f"fewer than {params.min_flank_bins} bins flank the {params.gene} locus on "
-            f"{chrom}: focality cannot be judged"
-        )
-    evaluable = not reasons
-
-    se_sample = _window_sd(chroms, noise_sd, n_eff) if n_eff > 0 else math.nan
-    se = math.sqrt(se_sample**2 + sys_sd**2)
-    z = locus_log2 / se if se > 0 else math.nan
-    if sides:
-        flank_log2, flank_n = max(sides)
-        se_flank = MEDIAN_EFFICIENCY * _window_sd(chroms, noise_sd, flank_n)
-        se_focal = math.sqrt(se_sample**2 + se_flank**2 + sys_sd**2)
-        focal_z = (locus_log2 - flank_log2) / se_focal
-        flank_bins = len(left_bins) + len(right_bins)
-    else:
-        flank_log2, se_focal, focal_z, flank_bins = math.nan, math.nan, math.nan, 0
-    lod_log2 = params.z_min * se
-    if math.isfinite(se_focal):
-        lod_log2 = max(lod_log2, max(flank_log2, 0.0) + params.focal_z_min * se_focal)
-
-    amplified = bool(evaluable and z >= params.z_min and focal_z >= params.focal_z_min)
-    cnvkit_value = seg_log2 if math.isfinite(seg_log2) else erbb2_log2
-    if not evaluable:
-        reason = "not evaluable: " + "; ".join(reasons)
-    elif amplified:
-        reason = (
-            f"amplified: {source} log2 {locus_log2:.3f} is {z:.1f} SE above diploid "
-            f"(>= {params.z_min}) and {focal_z:.1f} SE above its flanks (>= {params.focal_z_min})"
-        )
-    elif z >= params.z_min:
-        reason = (
-            f"not amplified: {source} log2 {locus_log2:.3f} is raised ({z:.1f} SE) but only "
-            f"{focal_z:.1f} SE above its flanks (< {params.focal_z_min}): a broad gain, "
-            "not a focal amplification"
-        )
-    else:
-        reason = (
-            f"not amplified: {source} log2 {locus_log2:.3f} is {z:.1f} SE above diploid "
-            f"(< {params.z_min}); smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
-        )
+    chrom_bins = bins[(bins["chromosome"] == gene.chrom) & _usable(bins)].sort_values("start")
+    segment = _gene_segment(segments, gene, chrom_bins, params.max_amplicon_bp)
+    locus = _choose_locus(chrom_bins, gene, segment, baseline_locus)
+    flanks = _flanks(chrom_bins, locus, params)
+    unevaluable = _unevaluable_reasons(params, read_pairs, noise_sd, gene, erbb2_log2, flanks)
+    errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
+    lod_log2 = _lod_log2(errors, flanks, params)
+    amplified = bool(
+        not unevaluable and errors.z >= params.z_min and errors.focal_z >= params.focal_z_min
+    )
+    cnvkit_value = segment.log2 if math.isfinite(segment.log2) else erbb2_log2
     return Erbb2Measurement(
         erbb2_log2=erbb2_log2,
         erbb2_pcn=pcn_from_log2(erbb2_log2),
-        erbb2_bins=len(gene_bins),
-        locus_source=source,
-        locus_chrom=chrom,
-        locus_start=locus_start,
-        locus_end=locus_end,
-        locus_bins=len(locus),
-        locus_log2=locus_log2,
-        locus_pcn=pcn_from_log2(locus_log2),
-        segment_log2=seg_log2,
-        segment_start=seg_start,
-        segment_end=seg_end,
-        flank_log2=flank_log2,
-        flank_bins=flank_bins,
+        erbb2_se_log2=math.sqrt(gene_noise**2 + sys_sd**2),
+        erbb2_bins=len(gene.bins),
+        locus_source=locus.source,
+        locus_chrom=gene.chrom,
+        locus_start=locus.start,
+        locus_end=locus.end,
+        locus_bins=len(locus.bins),
+        locus_log2=locus.log2,
+        locus_pcn=pcn_from_log2(locus.log2),
+        segment_log2=segment.log2,
+        segment_start=segment.start,
+        segment_end=segment.end,
+        flank_log2=flanks.log2,
+        flank_bins=flanks.bins,
         mapd=mapd,
         noise_sd=noise_sd,
-        locus_noise_sd=se_sample,
+        locus_noise_sd=errors.locus_noise,
         systematic_sd=sys_sd,
-        se_log2=se,
-        erbb2_z=z,
-        focal_z=focal_z,
+        se_log2=errors.locus,
+        erbb2_z=errors.z,
+        focal_z=errors.focal_z,
         lod_log2=lod_log2,
         lod_pcn=pcn_from_log2(lod_log2),
         amplified=amplified,
-        evaluable=evaluable,
+        evaluable=not unevaluable,
         cnvkit_default_amplified=bool(
             math.isfinite(cnvkit_value) and cnvkit_value >= params.cnvkit_amp_log2
         ),
-        reason=reason,
+        reason=_reason(params, locus, errors, lod_log2, unevaluable, amplified),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import InputError
+from .tsv import read_fai
 
 #: The 11 columns of refFlat: geneName name chrom strand txStart txEnd cdsStart cdsEnd
 #: exonCount exonStarts exonEnds (0-based starts, as in UCSC tables).
@@ -72,25 +75,26 @@ def genes_near(path: str | Path, gene: str, window_bp: int = 3_000_000) -> pd.Da
     return near.rename(columns={"gene": "name"}).reset_index(drop=True)
 
 
-#: Known builds' 17q12 coordinates, shipped with the workflow.
-BUILDS_TABLE = Path(__file__).resolve().parents[2] / "resources" / "17q12.tsv"
+#: Known builds' 17q12 coordinates, package data (works from a wheel as from a checkout).
+BUILDS_TABLE = files("cfdna_erbb2") / "data" / "17q12.tsv"
 
 
-def known_build(fai: str | Path, table: str | Path = BUILDS_TABLE) -> str | None:
+def _builds(table: str | Path | Traversable) -> pd.DataFrame:
+    with table.open() if isinstance(table, Traversable) else Path(table).open() as fh:
+        return pd.read_csv(fh, sep="\t", comment="#")
+
+
+def known_build(fai: str | Path, table: str | Path | Traversable = BUILDS_TABLE) -> str | None:
     """The build (GRCh38, GRCh37) whose chr17 length the FASTA index shows, else None."""
-    builds = pd.read_csv(table, sep="\t", comment="#")
-    lengths: dict[str, int] = {}
-    with Path(fai).open() as fh:
-        for line in fh:
-            name, length = line.split("\t")[:2]
-            lengths[name] = int(length)
+    builds = _builds(table)
+    lengths = read_fai(fai)
     chr17 = lengths.get("chr17", lengths.get("17"))
     hits = builds.loc[builds["chr17_length"] == chr17, "build"]
     return str(hits.iloc[0]) if len(hits) else None
 
 
 def check_gene_matches_build(
-    refflat: str | Path, fai: str | Path, gene: str, table: str | Path = BUILDS_TABLE
+    refflat: str | Path, fai: str | Path, gene: str, table: str | Path | Traversable = BUILDS_TABLE
 ) -> str | None:
     """Check the refFlat's ``gene`` lies where the FASTA's build puts it; returns the build.
 
@@ -100,7 +104,7 @@ def check_gene_matches_build(
     build = known_build(fai, table)
     if build is None:
         return None
-    builds = pd.read_csv(table, sep="\t", comment="#")
+    builds = _builds(table)
     known = builds[(builds["build"] == build) & (builds["gene"] == gene)]
     if known.empty:
         return build

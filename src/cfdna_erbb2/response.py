@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from . import RESPONSE_CLASSES
+from .cohort import baseline_of
 from .errors import InputError
+from .tsv import MISSING_TEXT, cell_text, parse_bool, tsv_text, write_texts
 
 #: Minimum fractional fall of the ERBB2 excess over diploid for "reduced". Guardant's ctDNA
 #: molecular response is a decrease of more than 50% between baseline and on-treatment
@@ -102,9 +104,6 @@ PATIENT_COLUMNS = (
     "reason",
 )
 
-_TRUE = frozenset({"true", "1", "1.0"})
-_FALSE = frozenset({"false", "0", "0.0"})
-_MISSING = frozenset({"", "nan", "na", "<na>", "none"})
 _KINDS = ("plasma", "normal")
 _T = TypeVar("_T")
 
@@ -151,35 +150,12 @@ class ResponseParams:
 # --- reading and validating the calls table ---------------------------------------------------
 
 
-def _text(value: object) -> str:
-    """A cell as a stripped string ('' for missing)."""
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value).strip()
-
-
-def _parse_bool(value: object) -> bool | None:
-    """True/False for true/false, True/False, 1/0 (any case); None when empty; raises ValueError."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    text = _text(value).lower()
-    if text in _MISSING:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"{_text(value)!r} is not a boolean (use true/false or 1/0)")
-
-
 def _parse_float(value: object) -> float:
     """A number; NaN when empty; raises ValueError."""
     if isinstance(value, bool | np.bool_):
         raise ValueError(f"{value!r} is not a number")
-    text = _text(value)
-    if text.lower() in _MISSING:
+    text = cell_text(value)
+    if text.lower() in MISSING_TEXT:
         return math.nan
     try:
         return float(text)
@@ -189,8 +165,8 @@ def _parse_float(value: object) -> float:
 
 def _parse_day(value: object) -> int | None:
     """An integer day; None when empty; raises ValueError (also for 22.5)."""
-    text = _text(value)
-    if text.lower() in _MISSING:
+    text = cell_text(value)
+    if text.lower() in MISSING_TEXT:
         return None
     try:
         return int(text)
@@ -213,6 +189,86 @@ def _parse(
         return parser(value)
     except ValueError as exc:
         raise InputError(path, str(exc), row=row, field=field) from None
+
+
+def _row_values(
+    path: str | Path | None, row: int, cell: dict[str, object], seen: dict[str, int]
+) -> dict[str, object]:
+    """The typed values of one calls-table row; checks the ID (unique) and the kind."""
+    sample = cell_text(cell["sample"])
+    if not sample:
+        raise InputError(path, "empty sample ID", row=row, field="sample")
+    if sample in seen:
+        raise InputError(
+            path, f"duplicate sample {sample!r} (also row {seen[sample]})", row=row, field="sample"
+        )
+    seen[sample] = row
+    kind = cell_text(cell["kind"]).lower()
+    if kind not in _KINDS:
+        raise InputError(
+            path,
+            f"unknown kind {cell_text(cell['kind'])!r}; use 'plasma' or 'normal'",
+            row=row,
+            field="kind",
+        )
+    return {
+        "sample": sample,
+        "patient": cell_text(cell["patient"]),
+        "kind": kind,
+        "timepoint": _parse(path, row, "timepoint", _parse_day, cell["timepoint"]),
+        "erbb2_pcn": _parse(path, row, "erbb2_pcn", _parse_float, cell["erbb2_pcn"]),
+        "lod_pcn": _parse(path, row, "lod_pcn", _parse_float, cell["lod_pcn"]),
+        "evaluable": _parse(path, row, "evaluable", parse_bool, cell["evaluable"]),
+        "amplified": _parse(path, row, "amplified", parse_bool, cell["amplified"]),
+    }
+
+
+def _check_plasma_row(
+    path: str | Path | None,
+    row: int,
+    values: dict[str, object],
+    draws: dict[tuple[str, int], tuple[int, str]],
+) -> None:
+    """A plasma draw has a patient, a day no other draw of theirs has, and usable calls."""
+    patient, timepoint, sample = values["patient"], values["timepoint"], values["sample"]
+    if not patient:
+        raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
+    if not isinstance(timepoint, int):
+        raise InputError(
+            path,
+            "a plasma draw needs a timepoint (integer day since treatment start)",
+            row=row,
+            field="timepoint",
+        )
+    key = (str(patient), timepoint)
+    if key in draws:
+        other_row, other = draws[key]
+        raise InputError(
+            path,
+            f"patient {patient!r} has two plasma draws on day {timepoint} "
+            f"({other!r} on row {other_row} and {sample!r})",
+            row=row,
+            field="timepoint",
+        )
+    draws[key] = (row, str(sample))
+    evaluable, pcn = values["evaluable"], float(str(values["erbb2_pcn"]))
+    if evaluable is None:
+        raise InputError(path, "empty; use true or false", row=row, field="evaluable")
+    if evaluable and values["amplified"] is None:
+        raise InputError(
+            path, "empty for an evaluable draw; use true or false", row=row, field="amplified"
+        )
+    if evaluable and not math.isfinite(pcn):
+        raise InputError(
+            path,
+            "an evaluable draw needs a plasma copy number (copies per diploid genome)",
+            row=row,
+            field="erbb2_pcn",
+        )
+    if pcn < 0:
+        raise InputError(
+            path, f"a copy number cannot be negative ({pcn:g})", row=row, field="erbb2_pcn"
+        )
 
 
 def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
@@ -244,81 +300,14 @@ def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame
     columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else [])]
     for row, rec in enumerate(calls[columns].itertuples(index=False, name=None), start=1):
         cell = dict(zip(columns, rec, strict=True))
-        sample = _text(cell["sample"])
-        if not sample:
-            raise InputError(path, "empty sample ID", row=row, field="sample")
-        if sample in seen:
-            raise InputError(
-                path,
-                f"duplicate sample {sample!r} (also row {seen[sample]})",
-                row=row,
-                field="sample",
-            )
-        seen[sample] = row
-        kind = _text(cell["kind"]).lower()
-        if kind not in _KINDS:
-            raise InputError(
-                path,
-                f"unknown kind {_text(cell['kind'])!r}; use 'plasma' or 'normal'",
-                row=row,
-                field="kind",
-            )
-        patient = _text(cell["patient"])
-        timepoint = _parse(path, row, "timepoint", _parse_day, cell["timepoint"])
-        pcn = _parse(path, row, "erbb2_pcn", _parse_float, cell["erbb2_pcn"])
-        lod = _parse(path, row, "lod_pcn", _parse_float, cell["lod_pcn"])
-        evaluable = _parse(path, row, "evaluable", _parse_bool, cell["evaluable"])
-        amplified = _parse(path, row, "amplified", _parse_bool, cell["amplified"])
-        if kind == "plasma":
-            if not patient:
-                raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
-            if timepoint is None:
-                raise InputError(
-                    path,
-                    "a plasma draw needs a timepoint (integer day since treatment start)",
-                    row=row,
-                    field="timepoint",
-                )
-            key = (patient, timepoint)
-            if key in draws:
-                other_row, other = draws[key]
-                raise InputError(
-                    path,
-                    f"patient {patient!r} has two plasma draws on day {timepoint} "
-                    f"({other!r} on row {other_row} and {sample!r})",
-                    row=row,
-                    field="timepoint",
-                )
-            draws[key] = (row, sample)
-            if evaluable is None:
-                raise InputError(path, "empty; use true or false", row=row, field="evaluable")
-            if evaluable and amplified is None:
-                raise InputError(
-                    path,
-                    "empty for an evaluable draw; use true or false",
-                    row=row,
-                    field="amplified",
-                )
-            if evaluable and not math.isfinite(pcn):
-                raise InputError(
-                    path,
-                    "an evaluable draw needs a plasma copy number (copies per diploid genome)",
-                    row=row,
-                    field="erbb2_pcn",
-                )
-            if pcn < 0:
-                raise InputError(
-                    path, f"a copy number cannot be negative ({pcn:g})", row=row, field="erbb2_pcn"
-                )
-        out["sample"].append(sample)
-        out["patient"].append(patient)
-        out["kind"].append(kind)
-        out["timepoint"].append(timepoint)
-        out["erbb2_pcn"].append(pcn)
-        out["lod_pcn"].append(lod)
-        out["evaluable"].append(bool(evaluable))
-        out["amplified"].append(bool(amplified))
-        out["reason"].append(_text(cell["reason"]) if has_reason else "")
+        values = _row_values(path, row, cell, seen)
+        if values["kind"] == "plasma":
+            _check_plasma_row(path, row, values, draws)
+        values["reason"] = cell_text(cell["reason"]) if has_reason else ""
+        values["evaluable"] = bool(values["evaluable"])
+        values["amplified"] = bool(values["amplified"])
+        for col, value in values.items():
+            out[col].append(value)
     if "plasma" not in out["kind"]:
         raise InputError(
             path,
@@ -506,6 +495,99 @@ def _frame(rows: list[dict[str, object]], dtypes: dict[str, str]) -> pd.DataFram
     )
 
 
+def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
+    """Per patient (sorted by ID): the baseline draw and the later draws by day."""
+    plasma = table[table["kind"] == "plasma"]
+    baselines = baseline_of(plasma)
+    by_patient: dict[str, list[_Draw]] = {}
+    for rec in plasma.itertuples(index=False):
+        draw = _Draw(
+            str(rec.sample),
+            str(rec.patient),
+            int(rec.timepoint),
+            float(rec.erbb2_pcn),
+            float(rec.lod_pcn),
+            bool(rec.amplified),
+            bool(rec.evaluable),
+            str(rec.reason),
+        )
+        by_patient.setdefault(draw.patient, []).append(draw)
+    series = []
+    for patient in sorted(by_patient):
+        draws = sorted(by_patient[patient], key=lambda d: d.timepoint)
+        base = next(d for d in draws if d.sample == baselines[patient])
+        series.append((base, [d for d in draws if d is not base]))
+    return series
+
+
+def _respond(base: _Draw, draw: _Draw, params: ResponseParams) -> tuple[str, bool, str]:
+    """(response, rise, reason) of one on-treatment draw, whatever its baseline."""
+    base_reason = _baseline_reason(base)
+    if not base.evaluable:
+        return "not_evaluable", False, f"{base_reason}, so the response cannot be assessed"
+    if not base.amplified:
+        reason = base_reason
+        if draw.evaluable and draw.amplified:
+            reason += f"; note: this draw is amplified (pCN {draw.pcn:.2f})"
+        return "baseline_negative", False, reason
+    return _classify_draw(draw, base.excess, params)
+
+
+def _timepoint_row(base: _Draw, draw: _Draw, params: ResponseParams) -> dict[str, object]:
+    """One row of the timepoints table (columns :data:`TIMEPOINT_COLUMNS`)."""
+    response, rise, reason = _respond(base, draw, params)
+    measured = base.evaluable and base.amplified and base.excess > 0
+    return {
+        "patient": draw.patient,
+        "sample": draw.sample,
+        "timepoint": draw.timepoint,
+        "baseline_sample": base.sample,
+        "baseline_timepoint": base.timepoint,
+        "days_since_baseline": draw.timepoint - base.timepoint,
+        "response": response,
+        "erbb2_pcn": draw.pcn,
+        "baseline_excess": base.excess,
+        "excess": draw.excess,
+        "fraction_remaining": draw.excess / base.excess if measured else math.nan,
+        "rise": rise,
+        "amplified": draw.amplified,
+        "evaluable": draw.evaluable,
+        "lod_excess": draw.lod_excess,
+        "reason": reason,
+    }
+
+
+def _patient_row(base: _Draw, later: list[_Draw], responses: list[str]) -> dict[str, object]:
+    """One row of the patients table (columns :data:`PATIENT_COLUMNS`)."""
+    base_reason = _baseline_reason(base)
+    if later:
+        early, last = later[0], later[-1]
+        summary = f"{base_reason}; first on-treatment draw (day {early.timepoint}): " + (
+            f"{responses[0]}; last (day {last.timepoint}): {responses[-1]}"
+            if len(later) > 1
+            else responses[0]
+        )
+    else:
+        summary = f"{base_reason}; no on-treatment draw"
+    return {
+        "patient": base.patient,
+        "baseline_sample": base.sample,
+        "baseline_timepoint": base.timepoint,
+        "baseline_evaluable": base.evaluable,
+        "baseline_amplified": base.evaluable and base.amplified,
+        "baseline_pcn": base.pcn,
+        "baseline_excess": base.excess,
+        "n_on_treatment": len(later),
+        "early_sample": later[0].sample if later else "",
+        "early_timepoint": later[0].timepoint if later else None,
+        "early_response": responses[0] if later else "",
+        "last_sample": later[-1].sample if later else "",
+        "last_timepoint": later[-1].timepoint if later else None,
+        "last_response": responses[-1] if later else "",
+        "reason": summary,
+    }
+
+
 def classify(
     calls: pd.DataFrame, params: ResponseParams = ResponseParams()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -536,105 +618,26 @@ def classify(
     a missing day when the patient has only a baseline); ``reason`` (a summary in words).
     """
     table = validate_calls(calls, None)
-    plasma = table[table["kind"] == "plasma"]
-    by_patient: dict[str, list[_Draw]] = {}
-    for sample, patient, day, pcn, lod, amplified, evaluable, reason in zip(
-        plasma["sample"],
-        plasma["patient"],
-        plasma["timepoint"],
-        plasma["erbb2_pcn"],
-        plasma["lod_pcn"],
-        plasma["amplified"],
-        plasma["evaluable"],
-        plasma["reason"],
-        strict=True,
-    ):
-        draw = _Draw(
-            str(sample),
-            str(patient),
-            int(day),
-            float(pcn),
-            float(lod),
-            bool(amplified),
-            bool(evaluable),
-            str(reason),
-        )
-        by_patient.setdefault(draw.patient, []).append(draw)
-
     tp_rows: list[dict[str, object]] = []
     pt_rows: list[dict[str, object]] = []
-    for patient in sorted(by_patient):
-        draws = sorted(by_patient[patient], key=lambda d: d.timepoint)
-        base, later = draws[0], draws[1:]
-        base_amplified = base.evaluable and base.amplified
-        base_reason = _baseline_reason(base)
-        responses: list[str] = []
-        for draw in later:
-            fraction = math.nan
-            rise = False
-            if not base.evaluable:
-                response = "not_evaluable"
-                reason = f"{base_reason}, so the response cannot be assessed"
-            elif not base_amplified:
-                response, reason = "baseline_negative", base_reason
-                if draw.evaluable and draw.amplified:
-                    reason += f"; note: this draw is amplified (pCN {draw.pcn:.2f})"
-            else:
-                response, rise, reason = _classify_draw(draw, base.excess, params)
-                if base.excess > 0:
-                    fraction = draw.excess / base.excess
-            responses.append(response)
-            tp_rows.append(
-                {
-                    "patient": patient,
-                    "sample": draw.sample,
-                    "timepoint": draw.timepoint,
-                    "baseline_sample": base.sample,
-                    "baseline_timepoint": base.timepoint,
-                    "days_since_baseline": draw.timepoint - base.timepoint,
-                    "response": response,
-                    "erbb2_pcn": draw.pcn,
-                    "baseline_excess": base.excess,
-                    "excess": draw.excess,
-                    "fraction_remaining": fraction,
-                    "rise": rise,
-                    "amplified": draw.amplified,
-                    "evaluable": draw.evaluable,
-                    "lod_excess": draw.lod_excess,
-                    "reason": reason,
-                }
-            )
-        if later:
-            early, last = later[0], later[-1]
-            summary = f"{base_reason}; first on-treatment draw (day {early.timepoint}): " + (
-                f"{responses[0]}; last (day {last.timepoint}): {responses[-1]}"
-                if len(later) > 1
-                else responses[0]
-            )
-        else:
-            summary = f"{base_reason}; no on-treatment draw"
-        pt_rows.append(
-            {
-                "patient": patient,
-                "baseline_sample": base.sample,
-                "baseline_timepoint": base.timepoint,
-                "baseline_evaluable": base.evaluable,
-                "baseline_amplified": base_amplified,
-                "baseline_pcn": base.pcn,
-                "baseline_excess": base.excess,
-                "n_on_treatment": len(later),
-                "early_sample": later[0].sample if later else "",
-                "early_timepoint": later[0].timepoint if later else None,
-                "early_response": responses[0] if later else "",
-                "last_sample": later[-1].sample if later else "",
-                "last_timepoint": later[-1].timepoint if later else None,
-                "last_response": responses[-1] if later else "",
-                "reason": summary,
-            }
-        )
+    for base, later in _series_by_patient(table):
+        rows = [_timepoint_row(base, draw, params) for draw in later]
+        tp_rows += rows
+        pt_rows.append(_patient_row(base, later, [str(r["response"]) for r in rows]))
     timepoints = _frame(tp_rows, _TIMEPOINT_DTYPES)
     patients = _frame(pt_rows, _PATIENT_DTYPES)
     assert tuple(timepoints.columns) == TIMEPOINT_COLUMNS
     assert tuple(patients.columns) == PATIENT_COLUMNS
     assert set(timepoints["response"]) <= set(RESPONSE_CLASSES)
     return timepoints, patients
+
+
+def write_response(
+    timepoints: pd.DataFrame,
+    patients: pd.DataFrame,
+    timepoints_out: str | Path,
+    patients_out: str | Path,
+) -> tuple[Path, Path]:
+    """Write both response tables; both appear together or not at all (atomic renames)."""
+    written = write_texts({timepoints_out: tsv_text(timepoints), patients_out: tsv_text(patients)})
+    return written[0], written[1]

@@ -15,7 +15,6 @@ Relative paths are taken from the working directory the workflow runs in.
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 from pathlib import Path
@@ -208,31 +207,3 @@ def read_samples(path: str | Path, base_dir: str | Path | None = None) -> pd.Dat
     table = pd.DataFrame(rows)
     table["timepoint"] = table["timepoint"].astype("Int64")
     return table.set_index("sample", drop=False).sort_index()
-
-
-def baselines(samples: pd.DataFrame) -> dict[str, str]:
-    """patient -> sample ID of that patient's earliest plasma draw (the baseline)."""
-    plasma = samples[samples["kind"] == "plasma"].sort_values(["patient", "timepoint"])
-    return {str(p): str(g["sample"].iloc[0]) for p, g in plasma.groupby("patient", sort=True)}
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sheet", type=Path, help="samples.tsv to check")
-    parser.add_argument(
-        "--base-dir",
-        type=Path,
-        default=None,
-        help="folder that relative paths in the sheet start from (default: current directory)",
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    table = read_samples(args.sheet, args.base_dir)
-    n_plasma = int((table["kind"] == "plasma").sum())
-    n_normal = int((table["kind"] == "normal").sum())
-    n_patients = table.loc[table["kind"] == "plasma", "patient"].nunique()
-    print(
-        f"{args.sheet}: OK, {len(table)} samples ({n_plasma} plasma draws from {n_patients} "
-        f"patients, {n_normal} normals)"
-    )
-    return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 import pysam
 import pytest
 
-from cfdna_erbb2.bamcheck import check_bam_matches_reference, link_with_index, read_fai
+from cfdna_erbb2.bamcheck import check_bam_matches_reference, link_with_index
+from cfdna_erbb2.tsv import read_fai
 
 REFERENCE = {"chr1": 5_000, "chr2": 4_000, "chr17": 3_000}
 

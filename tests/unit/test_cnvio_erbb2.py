@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cfdna_erbb2.calls import call_sample, panel_systematic, write_table
+from cfdna_erbb2.calls import call_sample, panel_systematic
 from cfdna_erbb2.cnvio import BIN_COLUMNS, gene_mask, read_bins, read_segments
 from cfdna_erbb2.erbb2 import Erbb2Params, measure, pcn_from_log2, systematic_sd
 from cfdna_erbb2.errors import InputError
+from cfdna_erbb2.tsv import write_tsv
 
 # --------------------------------------------------------------------------- CNVkit tables
 
@@ -397,7 +398,7 @@ def test_panel_systematic_leaves_the_named_sample_out() -> None:
     assert panel_systematic(panel, "P1-d0", FLOOR) == pytest.approx(with_outlier)
 
 
-def test_write_table_writes_true_false(tmp_path: Path) -> None:
+def test_write_tsv_writes_true_false(tmp_path: Path) -> None:
     table = pd.DataFrame(
         {
             "sample": ["a", "b"],
@@ -407,7 +408,7 @@ def test_write_table_writes_true_false(tmp_path: Path) -> None:
         }
     )
     path = tmp_path / "calls.tsv"
-    write_table(table, path)
+    write_tsv(table, path)
     assert path.read_text().splitlines() == [
         "sample\tamplified\tevaluable\terbb2_log2",
         "a\ttrue\tfalse\t0.123457",

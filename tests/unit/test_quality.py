@@ -127,3 +127,42 @@ def test_quick_start_commands_parser(readme: str, expected: list[str]) -> None:
 
 def test_last_command_parser() -> None:
     assert last_command("#!/bin/bash\nset -e\ncd x\nmake test\n\n# end\n") == "make test"
+
+
+#: Longest function the package may hold (STYLE.md: CNVkit's do_call is about 60 lines and
+#: hands work to named helpers).
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(root: Path, limit: int) -> list[str]:
+    """'file:function (n lines)' for every function of ``root``'s .py files over ``limit``."""
+    import ast
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = int(node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > limit:
+                    found.append(f"{path.relative_to(root)}:{node.name} ({lines} lines)")
+    return found
+
+
+def test_no_function_over_80_lines() -> None:
+    assert long_functions(ROOT / "src", MAX_FUNCTION_LINES) == []
+
+
+def test_long_function_check_finds_one(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(85))
+    (tmp_path / "m.py").write_text(f"def f():\n{body}\n")
+    assert long_functions(tmp_path, MAX_FUNCTION_LINES) == ["m.py:f (86 lines)"]
+
+
+def test_package_data_ships_inside_the_package() -> None:
+    """The genome-build table is read from the package, not from a checkout's resources/."""
+    from cfdna_erbb2 import refflat
+
+    table = refflat.BUILDS_TABLE
+    assert table.is_file()
+    assert "cfdna_erbb2" in str(table) and "resources" not in str(table)
+    assert "chr17_length" in table.read_text()

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from cfdna_erbb2 import cli
+from cfdna_erbb2.cohort import baseline_of
 from cfdna_erbb2.errors import InputError
-from cfdna_erbb2.samples import baselines, read_samples
+from cfdna_erbb2.samples import read_samples
 
 HEADER = ("sample", "patient", "kind", "timepoint", "fq1", "fq2", "bam")
 #: A valid sheet: two plasma draws of one patient (FASTQ, then BAM) and a healthy-donor normal.
@@ -284,6 +285,6 @@ def test_baseline_is_earliest_draw(tmp_path: Path, order: list[int]) -> None:
     sheet = write_sheet(tmp_path / "samples.tsv", [SERIAL[i] for i in order])
     table = read_samples(sheet, tmp_path)
     expected = {"P1": "P1-pre", "P2": "P2-d35"}
-    assert baselines(table) == expected
-    # The table itself in any row order, too (baselines is also called on subsets).
-    assert baselines(table.iloc[order]) == expected
+    assert baseline_of(table) == expected
+    # The table itself in any row order, too (baseline_of is also called on subsets).
+    assert baseline_of(table.iloc[order]) == expected

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from cfdna_erbb2 import RESPONSE_CLASSES
+from cfdna_erbb2.cli import simulate as cli
 from cfdna_erbb2.samples import ID_PATTERN, read_samples
-from cfdna_erbb2.simulate import cli
 from cfdna_erbb2.simulate.cohort import (
     MIN_READ_PAIRS,
     SHEET_COLUMNS,

@@ -1,16 +1,22 @@
+import os
 import sys
 from pathlib import Path
 
-import pandas as pd
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-# The science lives in the package under src/; make it importable without installing.
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# The science lives in the package under src/: importable here and, through PYTHONPATH,
+# in every job's scripts (also in a conda env, which cannot install the package itself).
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
+)
 
 from cfdna_erbb2.errors import InputError  # noqa: E402
 from cfdna_erbb2.refflat import check_gene, check_gene_matches_build  # noqa: E402
-from cfdna_erbb2.samples import baselines, read_samples  # noqa: E402
+from cfdna_erbb2.cohort import baseline_of  # noqa: E402
+from cfdna_erbb2.samples import read_samples  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -28,12 +34,6 @@ try:
         )
 except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
-
-for record in samples.astype(object).to_dict("records"):
-    record["timepoint"] = (
-        None if pd.isna(record["timepoint"]) else int(record["timepoint"])
-    )
-    validate(record, schema="../schemas/samples.schema.yaml")
 
 SAMPLES = list(samples.index)
 NORMALS = list(samples.index[samples["kind"] == "normal"])
@@ -123,7 +123,7 @@ def normal_cnrs(wildcards):
     return expand("results/cnvkit/{sample}.cnr", sample=NORMALS)
 
 
-BASELINES = baselines(samples)
+BASELINES = baseline_of(samples)
 
 
 def baseline_call(wildcards):

@@ -1,27 +1,18 @@
-"""Classify each patient's molecular response (thin adapter over `cfdna-erbb2 response`)."""
+"""Classify each patient's molecular response per on-treatment draw and per patient."""
 
-import contextlib
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cfdna_erbb2.response import ResponseParams, classify, read_calls, write_response
+from cfdna_erbb2.smk import script_log
 
 if TYPE_CHECKING:  # injected by Snakemake when it runs the script
     snakemake: Any
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from cfdna_erbb2.cli import main
-
-outdir = Path(snakemake.output.timepoints).parent
-with Path(snakemake.log[0]).open("w") as log, contextlib.redirect_stdout(log):
-    sys.stderr = log
-    code = main(
-        [
-            "response",
-            snakemake.input.calls,
-            "--outdir", str(outdir),
-            "--reduction", str(snakemake.params.reduction),
-            "--undetectable-level", str(snakemake.params.undetectable_level),
-        ]
-    )  # fmt: skip
-sys.exit(code)
+with script_log(snakemake.log[0]) as log:
+    params = ResponseParams(
+        reduction=snakemake.params.reduction,
+        undetectable_level=snakemake.params.undetectable_level,
+    )
+    timepoints, patients = classify(read_calls(snakemake.input.calls), params)
+    write_response(timepoints, patients, snakemake.output.timepoints, snakemake.output.patients)
+    print(f"{len(timepoints)} on-treatment draws, {len(patients)} patients", file=log)

@@ -15,14 +15,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from cfdna_erbb2 import byo, cli
+from cfdna_erbb2 import cli, from_cnvkit
 from cfdna_erbb2.calls import SHEET_COLUMNS, panel_table
+from cfdna_erbb2.cli import from_cnvkit as from_cnvkit_cli
 from cfdna_erbb2.erbb2 import Erbb2Measurement, Erbb2Params, systematic_sd
 from cfdna_erbb2.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Real CNVkit files (CNVkit's own test data, GRCh37), kept outside the repository.
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "cnvkit-real"
+REAL = Path(__file__).resolve().parents[1] / "data" / "cnvkit-real"
 needs_real = pytest.mark.skipif(
     not (REAL / "README.md").is_file(), reason=f"real CNVkit files not found in {REAL}"
 )
@@ -301,7 +302,7 @@ def test_option_defaults_are_the_configured_thresholds() -> None:
     ]
     for name in options:
         assert getattr(args, name) == config["erbb2"][name], name
-    assert byo.params_from_args(args) == Erbb2Params()
+    assert from_cnvkit_cli.params_from_args(args) == Erbb2Params()
 
 
 @needs_real
@@ -403,4 +404,4 @@ def test_cns_column_is_optional(tmp_path: Path) -> None:
     header = [c for c in SHEET_HEADER if c != "cns"]
     sheet = write_sheet(tmp_path / "sheet.tsv", [["a", "P1", "plasma", "0", "a.cnr"]], header)
     with pytest.raises(InputError, match=r"a\.cnr, field 'log2': missing column"):
-        byo.call_sheet(byo.read_sheet(sheet), Erbb2Params())
+        from_cnvkit.call_sheet(from_cnvkit.read_sheet(sheet), Erbb2Params())

@@ -22,19 +22,15 @@ The input is checked completely before anything is written; both files appear to
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
-import pandas as pd
-
-from .errors import InputError
-from .response import (
+from ..errors import InputError
+from ..response import (
     DEFAULT_REDUCTION,
     ResponseParams,
     classify,
     read_calls,
+    write_response,
 )
 
 TIMEPOINTS_FILE = "timepoints.tsv"
@@ -79,49 +75,13 @@ def params_from_args(args: argparse.Namespace) -> ResponseParams:
         raise InputError(None, f"{option}: {exc.message}", field=exc.field) from None
 
 
-def _to_tsv(table: pd.DataFrame) -> str:
-    """A table as TSV text: booleans as true/false, missing values as empty cells."""
-    out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == bool:
-            out[col] = out[col].map({True: "true", False: "false"})
-    return str(
-        out.to_csv(sep="\t", index=False, na_rep="", float_format="%.6g", lineterminator="\n")
-    )
-
-
-def write_outputs(
-    timepoints: pd.DataFrame, patients: pd.DataFrame, outdir: str | Path
-) -> tuple[Path, Path]:
-    """Write ``timepoints.tsv`` and ``patients.tsv`` into ``outdir`` (created if needed).
-
-    Both are first written to temporary files in ``outdir`` and then renamed into place, so a
-    reader never sees a half-written file. Returns the two paths.
-    """
-    outdir = Path(outdir)
-    texts = {TIMEPOINTS_FILE: _to_tsv(timepoints), PATIENTS_FILE: _to_tsv(patients)}
-    outdir.mkdir(parents=True, exist_ok=True)
-    temps: dict[str, str] = {}
-    try:
-        for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=outdir)
-            temps[name] = tmp
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        for name, tmp in temps.items():
-            Path(tmp).replace(outdir / name)
-    finally:
-        for tmp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                Path(tmp).unlink()
-    return outdir / TIMEPOINTS_FILE, outdir / PATIENTS_FILE
-
-
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args)
     calls = read_calls(args.calls)
     timepoints, patients = classify(calls, params)
-    tp_path, pt_path = write_outputs(timepoints, patients, args.outdir)
+    tp_path, pt_path = write_response(
+        timepoints, patients, args.outdir / TIMEPOINTS_FILE, args.outdir / PATIENTS_FILE
+    )
     early = patients.loc[patients["early_response"] != "", "early_response"].value_counts()
     counts = ", ".join(f"{n} {cls}" for cls, n in early.sort_index().items()) or "none"
     print(

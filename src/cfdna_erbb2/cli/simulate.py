@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cohort import PRESETS, preset, write_cohort
+from ..simulate.cohort import PRESETS, preset, write_cohort
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,9 @@
 """Command-line interface: ``cfdna-erbb2 <command>``.
 
-Each command lives in its own module, which provides ``add_arguments(parser)`` and
-``run(args) -> int``; this file only wires them together, so importing the CLI stays cheap.
+One pattern for every command: ``cfdna_erbb2/cli/<command>.py`` holds its options
+(``add_arguments(parser)``) and a thin ``run(args) -> int`` that reads files, calls the
+package's pure functions (where the science is) and writes the results. This file only wires
+them together and imports just the command that runs, so the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import InputError
+from .. import __version__
+from ..errors import InputError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": (
-        "cfdna_erbb2.simulate.cli",
+        "cfdna_erbb2.cli.simulate",
         "write a synthetic serial-cfDNA cohort with known truth",
     ),
-    "check-samples": ("cfdna_erbb2.samples", "validate a samples sheet and report every problem"),
+    "check-samples": (
+        "cfdna_erbb2.cli.check_samples",
+        "validate a samples sheet and report every problem",
+    ),
     "response": (
-        "cfdna_erbb2.response_cli",
+        "cfdna_erbb2.cli.response",
         "classify molecular response per patient from a calls table",
     ),
-    "from-cnvkit": ("cfdna_erbb2.byo", "ERBB2 calls from existing CNVkit .cnr/.cns files"),
+    "from-cnvkit": (
+        "cfdna_erbb2.cli.from_cnvkit",
+        "ERBB2 calls from existing CNVkit .cnr/.cns files",
+    ),
 }
 
 
@@ -45,7 +53,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             sub.add_parser(name, help=help_text)
             continue
         module = importlib.import_module(module_name)
-        doc = (module.__doc__ or help_text).strip()
+        doc = (getattr(module, "DESCRIPTION", None) or module.__doc__ or help_text).strip()
         p = sub.add_parser(
             name,
             help=help_text,
