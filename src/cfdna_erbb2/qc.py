@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pysam
+from numpy.typing import ArrayLike
 
 #: Upper bound of the fragment-length histogram (bp); beyond tri-nucleosomes.
 MAX_FRAGMENT = 1000
@@ -68,7 +69,7 @@ def bam_qc(
         cumulative = np.cumsum(hist)
         mode = int(np.argmax(hist))
         median = int(np.searchsorted(cumulative, counted / 2))
-        short = float(hist[:SHORT_FRAGMENT].sum() / counted)
+        short = short_fraction(np.arange(hist.size), hist)
     else:
         mode, median, short = 0, 0, math.nan
     metrics: dict[str, float] = {
@@ -81,6 +82,21 @@ def bam_qc(
         "short_fraction": short,
     }
     return metrics, hist
+
+
+def short_fraction(lengths: ArrayLike, counts: ArrayLike) -> float:
+    """Fraction of fragments shorter than :data:`SHORT_FRAGMENT` bp, from a length histogram.
+
+    ``lengths`` (bp) and ``counts`` (fragments of that length) are parallel; a pair with a
+    missing (NaN) length or count is not counted. NaN when no fragment is counted.
+    """
+    length = np.asarray(lengths, dtype=float)
+    count = np.asarray(counts, dtype=float)
+    ok = np.isfinite(length) & np.isfinite(count)
+    total = count[ok].sum()
+    if total <= 0:
+        return math.nan
+    return float(count[ok & (length < SHORT_FRAGMENT)].sum() / total)
 
 
 def write_bam_qc(

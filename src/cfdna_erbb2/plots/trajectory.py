@@ -1,0 +1,283 @@
+"""One patient's ERBB2 plasma copy number over the days of treatment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..cohort import baseline_of
+from ..errors import InputError
+from .style import (
+    BLACK,
+    CALL_MARKER,
+    DARK_GREY,
+    DIPLOID_PCN,
+    GREY,
+    LIGHT_GREY,
+    RESPONSE_LOOK,
+    SIZE_TRAJECTORY,
+    Marker,
+    calls_made,
+    new_figure,
+    normal_range,
+    numbers,
+    require,
+    save,
+    text,
+)
+
+#: Two-sided 95% normal quantile, for the interval around a log2 estimate.
+Z95 = 1.959964
+
+_PLOT = "plot_patient_trajectory"
+_CALLS = (
+    "sample",
+    "patient",
+    "kind",
+    "timepoint",
+    "erbb2_log2",
+    "erbb2_pcn",
+    "erbb2_se_log2",
+    "lod_pcn",
+    "amplified",
+    "evaluable",
+)
+_TIMEPOINTS = ("patient", "sample", "response")
+
+
+def trajectory_figure(
+    calls: pd.DataFrame,
+    timepoints: pd.DataFrame,
+    patient: str,
+    *,
+    early_response: str | None = None,
+) -> Figure:
+    """One patient's ERBB2 plasma copy number (pCN) over days since treatment start.
+
+    Each plasma draw is a point at its ``erbb2_pcn`` (copies per diploid genome, from the
+    gene bins' log2 ``erbb2_log2``) with its 95% interval
+    ``2 * 2**(erbb2_log2 ± 1.96 * erbb2_se_log2)``, where ``erbb2_se_log2`` is the standard
+    error (log2) of ``erbb2_log2``; the marker shows the call (filled circle amplified, open
+    circle not amplified, cross not evaluable). The draw's call threshold ``lod_pcn`` is a
+    short black bar (a dashed line when all draws share it), the panel of normals' pCN range
+    a grey band (from the ``kind == 'normal'`` rows of ``calls``; absent without normals),
+    and pCN 2 (diploid) a dotted line. The baseline is the earliest plasma draw
+    (:func:`cfdna_erbb2.cohort.baseline_of`); later draws carry their response from
+    ``timepoints``. The title names the patient and the early response: ``early_response``
+    if given (e.g. from patients.tsv), else the response of the earliest on-treatment draw
+    in ``timepoints``.
+
+    Needs ``calls``: sample, patient, kind, timepoint, erbb2_log2, erbb2_pcn, erbb2_se_log2,
+    lod_pcn, amplified, evaluable (reason is shown for not-evaluable draws when present);
+    ``timepoints``: patient, sample, response (fraction_remaining is shown when present).
+    """
+    require(calls, _CALLS, table_name="calls", plot=_PLOT)
+    require(timepoints, _TIMEPOINTS, table_name="timepoints", plot=_PLOT)
+    draws = _draws(calls, str(patient))
+    baseline = baseline_of(draws)[str(patient)]
+    response, remaining = _responses(timepoints, str(patient))
+    samples = draws["sample"].tolist()
+    if early_response is None:
+        on_treatment = [s for s in samples if s != baseline and response.get(s, "")]
+        early_response = response[on_treatment[0]] if on_treatment else ""
+
+    fig = new_figure(SIZE_TRAJECTORY)
+    ax = fig.add_subplot()
+    normals = normal_range(calls)
+    lod = draws["lod_pcn"].to_numpy()
+    handles = _draw_references(ax, draws["timepoint"].to_numpy(), lod, normals)
+    handles += _draw_points(ax, draws)
+    for draw in draws.to_dict("records"):
+        _label_point(ax, draw, baseline, response, remaining)
+    _set_limits(ax, draws, normals)
+    ax.set_xlabel("day since start of treatment (plasma draw)")
+    ax.set_ylabel("ERBB2 plasma copy number\n(copies per diploid genome)")
+    if early_response:
+        early = early_response.replace("_", " ")
+    elif any(s != baseline for s in samples):
+        early = "not classified"
+    else:
+        early = "none (no on-treatment draw)"
+    ax.set_title(f"Patient {patient}: ERBB2 in plasma; early molecular response: {early}")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    return fig
+
+
+def plot_patient_trajectory(
+    calls: pd.DataFrame,
+    timepoints: pd.DataFrame,
+    patient: str,
+    out: str | Path,
+    *,
+    early_response: str | None = None,
+) -> Path:
+    """Write :func:`trajectory_figure` to ``out`` (.png, .svg or .pdf); returns the path."""
+    fig = trajectory_figure(calls, timepoints, patient, early_response=early_response)
+    return save(fig, out)
+
+
+def _draws(calls: pd.DataFrame, patient: str) -> pd.DataFrame:
+    """The patient's plasma draws by day: sample, patient, kind, timepoint (days), pcn, its
+    95% interval low and high (pCN), lod_pcn, call and reason."""
+    is_draw = (text(calls["patient"]) == patient) & (text(calls["kind"]) == "plasma")
+    rows = calls.loc[is_draw.to_numpy()]
+    if rows.empty:
+        raise InputError(
+            calls.attrs.get("path"),
+            f"{_PLOT}: patient '{patient}' has no plasma draws in the calls table",
+            field="patient",
+        )
+    log2 = numbers(rows["erbb2_log2"])
+    se = numbers(rows["erbb2_se_log2"])
+    draws = pd.DataFrame(
+        {
+            "sample": text(rows["sample"]).to_numpy(),
+            "patient": patient,
+            "kind": "plasma",
+            "timepoint": numbers(rows["timepoint"]),
+            "pcn": numbers(rows["erbb2_pcn"]),
+            "low": DIPLOID_PCN * np.exp2(log2 - Z95 * se),
+            "high": DIPLOID_PCN * np.exp2(log2 + Z95 * se),
+            "lod_pcn": numbers(rows["lod_pcn"]),
+            "call": calls_made(rows),
+            "reason": text(rows["reason"]).to_numpy() if "reason" in rows else "",
+        }
+    )
+    return draws.sort_values("timepoint", kind="stable").reset_index(drop=True)
+
+
+def _responses(timepoints: pd.DataFrame, patient: str) -> tuple[dict[str, str], dict[str, float]]:
+    """The patient's response class and fraction of the baseline excess remaining, by sample."""
+    tp = timepoints.loc[(text(timepoints["patient"]) == patient).to_numpy()]
+    response = dict(zip(text(tp["sample"]), text(tp["response"]), strict=True))
+    remaining: dict[str, float] = {}
+    if "fraction_remaining" in tp.columns:
+        remaining = dict(zip(text(tp["sample"]), numbers(tp["fraction_remaining"]), strict=True))
+    return response, remaining
+
+
+def _draw_references(
+    ax: Axes, day: np.ndarray, lod: np.ndarray, normals: tuple[float, float, int] | None
+) -> list[Line2D | Patch]:
+    """The normals' band, the diploid line and the call thresholds; their legend entries."""
+    handles: list[Line2D | Patch] = []
+    if normals is not None:
+        lo_n, hi_n, n_normals = normals
+        ax.axhspan(lo_n, hi_n, color=LIGHT_GREY, zorder=0, lw=0)
+        handles.append(Patch(color=LIGHT_GREY, label=f"panel of normals, range (n={n_normals})"))
+    ax.axhline(DIPLOID_PCN, color=DARK_GREY, ls=":", lw=1.2, zorder=1)
+    handles.append(Line2D([], [], color=DARK_GREY, ls=":", label="diploid (pCN 2)"))
+    finite_lod = lod[np.isfinite(lod)]
+    if finite_lod.size and np.allclose(finite_lod, finite_lod[0]):
+        ax.axhline(finite_lod[0], color=BLACK, ls="--", lw=1.2, zorder=1)
+        label = f"call threshold (pCN {finite_lod[0]:.2f})"
+        handles.append(Line2D([], [], color=BLACK, ls="--", label=label))
+    elif finite_lod.size:
+        ax.plot(day, lod, ls="none", marker="_", ms=34, mew=2.2, color=BLACK, zorder=2)
+        label = "call threshold of each draw"
+        handles.append(
+            Line2D([], [], ls="none", marker="_", ms=14, mew=2, color=BLACK, label=label)
+        )
+    return handles
+
+
+def _draw_points(ax: Axes, draws: pd.DataFrame) -> list[Line2D | Patch]:
+    """Each draw's pCN with its 95% interval, marked by its call; legend entries per call."""
+    has_value = np.isfinite(draws["pcn"].to_numpy())
+    day, pcn = draws["timepoint"].to_numpy(), draws["pcn"].to_numpy()
+    ax.plot(day[has_value], pcn[has_value], color=GREY, lw=1, zorder=2)
+    for draw in draws[has_value].to_dict("records"):
+        look = CALL_MARKER[draw["call"]]
+        at = (draw["timepoint"], draw["pcn"])
+        if np.isfinite(draw["low"]) and np.isfinite(draw["high"]):
+            below, above = draw["pcn"] - draw["low"], draw["high"] - draw["pcn"]
+            ax.errorbar(
+                *at, yerr=[[below], [above]], color=look.colour, lw=1.3, capsize=4, zorder=3
+            )
+        ax.plot(*at, ls="none", **_marker_style(look), ms=9.0, zorder=4)
+    return [
+        Line2D([], [], ls="none", **_marker_style(look), ms=8, label=f"draw: {name} (95% CI)")
+        for name, look in CALL_MARKER.items()
+        if name in set(draws["call"])
+    ]
+
+
+def _marker_style(look: Marker) -> dict[str, Any]:
+    return {"marker": look.marker, "color": look.colour, "mfc": look.face, "mew": 1.8}
+
+
+def _label_point(
+    ax: Axes,
+    draw: dict[str, Any],
+    baseline: str,
+    response: dict[str, str],
+    remaining: dict[str, float],
+) -> None:
+    """Name a draw above its point: 'baseline', or its response and the excess remaining."""
+    if not np.isfinite(draw["pcn"]):
+        ax.annotate(
+            "no value",
+            (draw["timepoint"], 0.04),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            fontsize=8,
+            color=DARK_GREY,
+        )
+        return
+    if draw["sample"] == baseline:
+        label, colour = "baseline", BLACK
+    else:
+        klass = response.get(draw["sample"], "")
+        if not klass and draw["call"] == "not evaluable":
+            klass = "not_evaluable"
+        colour = RESPONSE_LOOK[klass].colour if klass in RESPONSE_LOOK else DARK_GREY
+        label = klass.replace("_", " ")
+        frac = remaining.get(draw["sample"], np.nan)
+        if klass == "not_evaluable" and draw["reason"]:
+            label += f"\n({draw['reason'][:30]})"
+        elif label and np.isfinite(frac):
+            label += f"\n{frac:.0%} of baseline excess"
+    if not label:
+        return
+    # Above the error bar and the threshold bar, whichever is higher.
+    top = np.fmax(np.fmax(draw["high"], draw["pcn"]), draw["lod_pcn"])
+    ax.annotate(
+        label,
+        (draw["timepoint"], top),
+        xytext=(0, 6),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=8.5,
+        color=colour,
+        fontweight="bold" if draw["sample"] != baseline else "normal",
+    )
+
+
+def _set_limits(ax: Axes, draws: pd.DataFrame, normals: tuple[float, float, int] | None) -> None:
+    """y from 0 (or just below the lowest value) to room above for labels; x around the days."""
+    lod = draws["lod_pcn"].to_numpy()
+    around = [] if normals is None else normals[:2]
+    values = np.concatenate(
+        [draws["pcn"], draws["low"], draws["high"], lod[np.isfinite(lod)], [DIPLOID_PCN], around]
+    )
+    values = values[np.isfinite(values)]
+    y_lo, y_hi = float(values.min()), float(values.max())
+    span = max(y_hi - y_lo, 0.5)
+    ax.set_ylim(max(0.0, y_lo - 0.08 * span), y_hi + 0.3 * span)
+    day = draws["timepoint"].to_numpy()
+    finite_days = np.unique(day[np.isfinite(day)])
+    if finite_days.size:
+        d_span = max(float(finite_days.max() - finite_days.min()), 10.0)
+        ax.set_xlim(finite_days.min() - 0.15 * d_span, finite_days.max() + 0.15 * d_span)
+        if finite_days.size <= 10:
+            ax.set_xticks(finite_days)
+            ax.set_xticklabels([f"{d:g}" for d in finite_days])
