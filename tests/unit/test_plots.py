@@ -578,6 +578,24 @@ def test_genome_draws_every_bin_in_natural_chromosome_order():
     assert ax_g.get_title() == title
 
 
+def test_genome_draws_a_mans_x_relative_to_one_copy_and_no_absent_y():
+    """Issue 12: a man's chrX is no one-copy loss; a woman's missing Y is no deletion."""
+    cnr, cns, genes = genome_tables()
+    x_bins = cnr["chromosome"] == "chrX"
+    cnr.loc[x_bins, "log2"] -= 1.0  # a man against CNVkit's XX reference
+    no_y = pd.DataFrame({"chromosome": "chrY", "start": [0, 1_000_000], "end": [1_000_000, 2e6],
+                         "gene": "-", "log2": [-20.0, -20.0]})  # fmt: skip
+    female = plots.genome_figure(pd.concat([cnr, no_y], ignore_index=True), cns, genes=genes,
+                                 sex="female")  # fmt: skip
+    assert [t.get_text().strip() for t in female.axes[0].get_xticklabels()][-1] == "X"
+    assert len(_points(female.axes[0], markers="v")) == 1  # only chr1's far bin, not Y
+    male = plots.genome_figure(cnr, cns, genes=genes, sex="male")
+    drawn = sorted(y for _x, y, _m, _f in _points(male.axes[0], markers="."))
+    expected = cnr["log2"].where(~x_bins, cnr["log2"] + 1.0)
+    assert drawn == pytest.approx(sorted(expected[expected > -6]))
+    assert "male: chrX drawn relative to one copy" in male.axes[0].get_title()
+
+
 def test_genome_zoom_places_the_gene_from_the_gene_table():
     """The band is the gene's extent in ``genes``, not the span of the bins labelled with it."""
     cnr, cns, genes = genome_tables()

@@ -65,6 +65,7 @@ def genome_figure(
     genes: pd.DataFrame,
     sample: str | None = None,
     gene: str = GENE,
+    sex: str | None = None,
 ) -> Figure:
     """A sample's CNVkit copy ratios genome-wide and zoomed on ``gene``.
 
@@ -76,6 +77,11 @@ def genome_figure(
     as an orange band and the genes around it on a track below, names staggered so they stay
     readable (the gene and its 17q12 amplicon neighbours labelled first).
 
+    X and Y by ``sex`` (:func:`cfdna_erbb2.sex.infer_sex`): CNVkit's reference expects two X
+    and one Y, so a man's one X sits at log2 -1; it is drawn at +1 (relative to the copies a
+    man has), and the title says so. Bins without coverage on X and Y (a woman's Y) are not
+    drawn: an absent Y is no deletion.
+
     ``genes`` (chromosome, start, end, name; e.g. :func:`cfdna_erbb2.refflat.genes_near` of
     the refFlat the bins were annotated with) is the one source of gene extents; 'chr17'
     and '17' name the same chromosome. When ``gene`` is not in it, the zoom panel says so.
@@ -86,8 +92,8 @@ def genome_figure(
     require(cnr, _CNR, table_name="cnr (bins)", plot=_PLOT)
     require(cns, _CNS, table_name="cns (segments)", plot=_PLOT)
     require(genes, _GENES, table_name="genes", plot=_PLOT)
-    bins = _positions(cnr).assign(log2=numbers(cnr["log2"]))
-    segs = _positions(cns).assign(log2=numbers(cns["log2"]))
+    bins = _for_sex(_positions(cnr).assign(log2=numbers(cnr["log2"])), sex)
+    segs = _for_sex(_positions(cns).assign(log2=numbers(cns["log2"])), sex)
     gene_table = _positions(genes).assign(name=text(genes["name"]).to_numpy())
     layout = _layout(bins, segs)
     fig = new_figure(SIZE_GENOME)
@@ -96,6 +102,8 @@ def genome_figure(
     ax_z = fig.add_subplot(grid[1])
     ax_t = fig.add_subplot(grid[2], sharex=ax_z)
     _draw_genome(ax_g, bins, segs, layout, sample)
+    if sex == "male" and any(_bare(c) == "X" for c in layout.chroms):
+        ax_g.set_title(ax_g.get_title() + "\nmale: chrX drawn relative to one copy", fontsize=10)
 
     hit = gene_table[gene_table["name"] == gene]
     bare_to_chrom = {_bare(c): c for c in set(bins["chromosome"]) | set(segs["chromosome"])}
@@ -140,12 +148,27 @@ def plot_genome(
     genes: pd.DataFrame,
     sample: str | None = None,
     gene: str = GENE,
+    sex: str | None = None,
 ) -> Path:
     """Write :func:`genome_figure` to ``out`` (.png, .svg or .pdf); returns the path."""
-    return save(genome_figure(cnr, cns, genes=genes, sample=sample, gene=gene), out)
+    return save(genome_figure(cnr, cns, genes=genes, sample=sample, gene=gene, sex=sex), out)
 
 
 # --- where things are -------------------------------------------------------------------------
+
+
+#: CNVkit's log2 for a bin without coverage is -20; anything this low on X or Y is no data.
+NO_COVERAGE_LOG2 = -15.0
+
+
+def _for_sex(table: pd.DataFrame, sex: str | None) -> pd.DataFrame:
+    """X and Y as the sample's sex expects them (see :func:`genome_figure`)."""
+    bare = table["chromosome"].map(_bare)
+    sex_chrom = bare.isin(["X", "Y"]).to_numpy()
+    out = table[~(sex_chrom & (table["log2"].to_numpy(dtype=float) <= NO_COVERAGE_LOG2))].copy()
+    if sex == "male":
+        out.loc[out["chromosome"].map(_bare) == "X", "log2"] += 1.0
+    return out
 
 
 def _positions(table: pd.DataFrame) -> pd.DataFrame:
