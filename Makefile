@@ -35,7 +35,9 @@ lint: setup ## ruff, ruff format, mypy, snakefmt and snakemake --lint
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/snakefmt --check Snakefile workflow/
-	$(BIN)/snakemake --lint --cores 1
+	@# snakemake --lint needs a study's config: a small simulated one, made once.
+	@[ -f .lint-study/config.yaml ] || $(BIN)/cfdna-erbb2 simulate --preset test --outdir .lint-study >/dev/null
+	$(BIN)/snakemake --lint --cores 1 --directory .lint-study --configfile .lint-study/config.yaml
 
-clean: ## remove demo/, results/ and .snakemake/ (keeps .venv)
-	rm -rf demo results .snakemake
+clean: ## remove demo/, results/, .lint-study/ and .snakemake/ (keeps .venv)
+	rm -rf demo results .lint-study .snakemake

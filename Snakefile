@@ -1,6 +1,8 @@
 """cfdna-erbb2: ERBB2 amplification and molecular response from serial cell-free DNA.
 
 Run from a study folder: snakemake -s path/to/Snakefile --configfile my/config.yaml --cores N
+(the workflow profile profiles/default, a link to workflow/profiles/default, is used
+without --workflow-profile: Snakemake looks for profiles/default beside the Snakefile).
 """
 
 from snakemake.utils import min_version
@@ -8,7 +10,8 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# Defaults first; a --configfile given on the command line is merged over them.
+# Defaults first (scientific parameters only, no paths); the study's --configfile is merged
+# over them and must name the sheet and the reference (checked in common.smk).
 configfile: workflow.source_path("config/config.yaml")
 
 
@@ -29,7 +32,9 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     reference_genome,
+    check_reference,
     bins,
+    panel_members,
     erbb2_panel,
     erbb2_call,
     erbb2_calls,
@@ -42,10 +47,17 @@ localrules:
     plot_qc,
 
 
+# With the SLURM executor: stop before submitting anything if a job could never start.
+onstart:
+    check_cluster_fits()
+
+
+# The panel of normals is a target of its own: a panel-only run (normals, no patients)
+# builds it for the patients to come, and has no response tables, trajectories or cohort plot.
 rule all:
     input:
         "results/erbb2/calls.tsv",
         "results/qc/qc.tsv",
-        "results/response/timepoints.tsv",
-        "results/response/patients.tsv",
+        "results/cnvkit/reference/panel.cnn",
+        response=response_tables,
         plots=all_plots,

@@ -400,7 +400,7 @@ def measure_all(
     for depth in sorted({d.depth for d in draws}):
         normals = [d for d in draws if d.depth == depth and d.kind == "normal"]
         paths = {n.name: draw_dir(settings, n) / "sample.cnr" for n in normals}
-        panels[depth] = panel_table({k: v for k, v in paths.items() if v.exists()}, params.gene)
+        panels[depth] = panel_table({k: v for k, v in paths.items() if v.exists()}, params)
     bin_sizes = {}
     for depth in panels:
         pj = panel_dir(settings, depth) / "panel.json"

@@ -2,9 +2,11 @@
 
 What ``cnvkit.py target ACCESS --split --avg-size SIZE --annotate refFlat`` writes, run
 in-process through CNVkit's API (cnvlib), so the workflow and the benchmarks make their bins
-with one function. The bin size is either fixed in the config or ``auto``: about
+with one function. Bins lie only on the chosen contigs (:mod:`cfdna_erbb2.contigs`: the
+primary chromosomes by default) and outside excluded regions (e.g. the ENCODE blacklist,
+:func:`read_exclusions`). The bin size is either fixed in the config or ``auto``: about
 ``reads_per_bin`` read pairs per bin at the median depth of the samples that set it (the
-normals; all samples when there are none), see :func:`cfdna_erbb2.qc.auto_bin_size`.
+normals; all samples when there are none), see :func:`auto_bin_size`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from .cnvio import gene_mask
 from .errors import InputError
-from .qc import accessible_length, auto_bin_size
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,57 @@ class BinsInfo:
         return asdict(self)
 
 
+def auto_bin_size(
+    read_pairs: list[int] | np.ndarray,
+    accessible_bp: int,
+    reads_per_bin: int = 300,
+    min_size: int = 5_000,
+    max_size: int = 1_000_000,
+) -> int:
+    """Bin size (bp) giving about ``reads_per_bin`` read pairs per bin at the median depth.
+
+    Rounded to 1 kb (10 kb above 100 kb) and clamped to [min_size, max_size]. With no
+    reads counted, returns max_size.
+    """
+    counts = np.asarray(read_pairs, dtype=float)
+    counts = counts[counts > 0]
+    if counts.size == 0 or accessible_bp <= 0:
+        return max_size
+    size = reads_per_bin * accessible_bp / float(np.median(counts))
+    step = 10_000 if size >= 100_000 else 1_000
+    size = round(size / step) * step
+    return int(min(max(size, min_size), max_size))
+
+
+def accessible_bp(bed: str | Path, contigs: Sequence[str] | None = None) -> int:
+    """Total length (bp) of a BED file's regions (on ``contigs`` only, when given)."""
+    keep = None if contigs is None else set(contigs)
+    total = 0
+    with Path(bed).open() as fh:
+        for line in fh:
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.split("\t")
+            if keep is None or fields[0] in keep:
+                total += int(fields[2]) - int(fields[1])
+    return total
+
+
 def choose_bin_size(
-    settings: Mapping[str, object], read_pairs: Sequence[int], accessible_bp: int
+    settings: Mapping[str, object],
+    read_pairs: Sequence[int],
+    accessible_bp: int,
+    min_read_pairs: int = 0,
 ) -> tuple[int, str]:
-    """(bin size in bp, how it was chosen) from the config's ``bins`` section."""
+    """(bin size in bp, how it was chosen) from the config's ``bins`` section.
+
+    Samples with fewer than ``min_read_pairs`` (failed libraries) do not set the depth, as
+    long as any sample has that many.
+    """
     if str(settings["size"]) != "auto":
         return int(str(settings["size"])), "set in config"
+    if any(p >= min_read_pairs for p in read_pairs):
+        read_pairs = [p for p in read_pairs if p >= min_read_pairs]
     per_bin = int(str(settings["reads_per_bin"]))
     size = auto_bin_size(
         list(read_pairs),
@@ -52,15 +101,64 @@ def choose_bin_size(
     return size, f"auto: {per_bin} read pairs per bin, median of {len(read_pairs)} samples"
 
 
-def write_target_bins(
-    access: str | Path, refflat: str | Path, size: int, out: str | Path
-) -> list[str]:
-    """Split the accessible regions into bins of about ``size`` bp, label them with the
-    refFlat's genes, write a 4-column BED; returns the bins' gene labels."""
-    from cnvlib import target
-    from skgenome import tabio
+def harmonise_names(chroms: pd.Series, contigs: Sequence[str]) -> pd.Series:
+    """Chromosome names of a BED in the reference's style: 'chr17' <-> '17' as needed."""
+    known = set(contigs)
 
-    regions = target.do_target(tabio.read_auto(str(access)), str(refflat), False, True, float(size))
+    def one(name: str) -> str:
+        if name in known:
+            return name
+        bare = name.removeprefix("chr")
+        if bare in known:
+            return bare
+        if f"chr{name}" in known:
+            return f"chr{name}"
+        if bare in ("M", "MT"):
+            return next((c for c in ("chrM", "MT", "chrMT", "M") if c in known), name)
+        return name
+
+    return chroms.astype(str).map(one)
+
+
+def read_exclusions(paths: Sequence[str | Path], contigs: Sequence[str]) -> pd.DataFrame:
+    """Regions to exclude (chromosome, start, end) from BED files (.gz too), in the
+    reference's naming style; regions on other contigs are dropped."""
+    frames = []
+    for path in paths:
+        try:
+            bed = pd.read_csv(
+                path, sep="\t", header=None, comment="#", usecols=[0, 1, 2], dtype={0: str}
+            )
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise InputError(path, f"not a readable BED file ({exc})", field="exclude") from None
+        bed.columns = ["chromosome", "start", "end"]
+        bed["chromosome"] = harmonise_names(bed["chromosome"], contigs)
+        frames.append(bed[bed["chromosome"].isin(set(contigs))])
+    if not frames:
+        return pd.DataFrame(columns=["chromosome", "start", "end"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_target_bins(
+    access: str | Path,
+    refflat: str | Path,
+    size: int,
+    out: str | Path,
+    contigs: Sequence[str] | None = None,
+    exclude: pd.DataFrame | None = None,
+) -> list[str]:
+    """Split the accessible regions (on ``contigs``, less ``exclude``) into bins of about
+    ``size`` bp, label them with the refFlat's genes, write a 4-column BED; returns the bins'
+    gene labels."""
+    from cnvlib import target
+    from skgenome import GenomicArray, tabio
+
+    regions = tabio.read_auto(str(access))
+    if contigs is not None:
+        regions = regions[regions.chromosome.isin(list(contigs))]
+    if exclude is not None and len(exclude):
+        regions = regions.subtract(GenomicArray(exclude.astype({"start": int, "end": int})))
+    regions = target.do_target(regions, str(refflat), False, True, float(size))
     tabio.write(regions, str(out), "bed4")
     return [str(label) for label in regions["gene"]]
 
@@ -72,11 +170,18 @@ def build_bins(
     settings: Mapping[str, object],
     read_pairs: Sequence[int],
     out: str | Path,
+    min_read_pairs: int = 0,
+    contigs: Sequence[str] | None = None,
+    exclude: pd.DataFrame | None = None,
 ) -> BinsInfo:
-    """Bins for the whole study (BED ``out``); raises InputError when none names ``gene``."""
-    accessible = accessible_length(access)
-    size, how = choose_bin_size(settings, read_pairs, accessible)
-    labels = write_target_bins(access, refflat, size, out)
+    """Bins for the whole study (BED ``out``); raises InputError when none names ``gene``.
+
+    ``contigs``: the contigs that carry bins (default: all in ``access``); ``exclude``:
+    regions to leave out (:func:`read_exclusions`).
+    """
+    accessible = accessible_bp(access, contigs)
+    size, how = choose_bin_size(settings, read_pairs, accessible, min_read_pairs)
+    labels = write_target_bins(access, refflat, size, out, contigs, exclude)
     n_gene = int(gene_mask(labels, gene).sum()) if labels else 0
     if n_gene == 0:
         raise InputError(

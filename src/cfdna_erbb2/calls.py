@@ -17,13 +17,18 @@ import pandas as pd
 
 from .cnvio import read_bins, read_segments
 from .cohort import baseline_first, baseline_of
-from .erbb2 import Erbb2Params, gene_estimate, measure, systematic_sd
+from .erbb2 import Erbb2Params, bin_noise, gene_estimate, measure, systematic_sd
 from .errors import InputError
+from .panel import panel_reason
+from .sex import infer_sex
 from .tsv import parse_bool
 
 #: Columns of calls.tsv taken from the samples sheet, in front of the measurement.
 SHEET_COLUMNS = ("sample", "patient", "kind", "timepoint")
-PANEL_COLUMNS = ("sample", "erbb2_log2", "se_noise")
+#: Columns of the panel table (results/erbb2/panel.tsv): each normal's ERBB2 log2 measured
+#: against a reference without it, its bin-noise SE at the gene's scale and its bin noise
+#: (log2), whether it serves in the panel and, if not, why.
+PANEL_COLUMNS = ("sample", "erbb2_log2", "se_noise", "noise_sd", "usable", "reason")
 
 
 def params_from_config(erbb2: Mapping[str, object], gene: str) -> Erbb2Params:
@@ -33,18 +38,58 @@ def params_from_config(erbb2: Mapping[str, object], gene: str) -> Erbb2Params:
     return Erbb2Params(gene=gene, **values)  # type: ignore[arg-type]
 
 
-def panel_table(cnr_paths: Mapping[str, str | Path], gene: str) -> pd.DataFrame:
-    """Each normal's gene-level log2 (measured leave-one-out) and its bin-noise SE."""
+def panel_table(
+    cnr_paths: Mapping[str, str | Path],
+    params: Erbb2Params,
+    screened_out: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The panel of normals (columns :data:`PANEL_COLUMNS`), one row per normal.
+
+    A normal serves (``usable``) unless it was screened out before the CNVkit reference
+    (``screened_out``: sample -> reason, see :func:`cfdna_erbb2.panel.screen_normals`) or
+    its own measurement fails :func:`cfdna_erbb2.panel.panel_reason`.
+    """
+    screened_out = screened_out or {}
     rows = []
     for sample, path in cnr_paths.items():
-        value, se = gene_estimate(read_bins(path), gene)
-        rows.append({"sample": sample, "erbb2_log2": value, "se_noise": se})
+        bins = read_bins(path)
+        value, se = gene_estimate(bins, params.gene)
+        noise = bin_noise(bins)[1]
+        reason = screened_out.get(sample) or panel_reason(value, noise, params)
+        rows.append(
+            {
+                "sample": sample,
+                "erbb2_log2": value,
+                "se_noise": se,
+                "noise_sd": noise,
+                "usable": not reason,
+                "reason": reason,
+            }
+        )
     return pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
 
 
+def panel_warnings(panel: pd.DataFrame) -> list[str]:
+    """One line per normal left out of the panel, naming it and why."""
+    left_out = panel[~panel["usable"].map(_truth).astype(bool)]
+    return [
+        f"WARNING: normal {rec['sample']} is left out of the panel of normals: {rec['reason']}"
+        for rec in left_out.to_dict("records")
+    ]
+
+
+def _truth(value: object) -> bool:
+    try:
+        return bool(parse_bool(value))
+    except ValueError:
+        return False
+
+
 def panel_systematic(panel: pd.DataFrame, exclude: str | None, floor: float) -> float:
-    """Systematic SD from the panel table, leaving out ``exclude`` (a normal's own row)."""
-    rows = panel[panel["sample"] != exclude] if exclude is not None else panel
+    """Systematic SD from the panel's usable rows, leaving out ``exclude`` (a normal's own)."""
+    rows = panel[panel["usable"].map(_truth).astype(bool)] if "usable" in panel.columns else panel
+    if exclude is not None:
+        rows = rows[rows["sample"] != exclude]
     return systematic_sd(
         rows["erbb2_log2"].to_numpy(dtype=float), rows["se_noise"].to_numpy(dtype=float), floor
     )
@@ -59,7 +104,12 @@ def call_sample(
     read_pairs: int | None = None,
     baseline_locus: tuple[str, int, int] | None = None,
 ) -> dict[str, object]:
-    """Measure one sample from its .cnr (and .cns); errors name the file."""
+    """Measure one sample from its .cnr (and .cns); errors name the file.
+
+    The row is the measurement (:class:`cfdna_erbb2.erbb2.Erbb2Measurement`) followed by
+    the sample's inferred ``sex`` and the X and Y depth ratios it rests on
+    (:func:`cfdna_erbb2.sex.infer_sex`).
+    """
     bins = read_bins(cnr)
     segments = read_segments(cns) if cns is not None else None
     try:
@@ -73,7 +123,8 @@ def call_sample(
         )
     except ValueError as exc:
         raise InputError(cnr, str(exc), field="gene") from None
-    return result.to_row()
+    sex = infer_sex(bins)
+    return {**result.to_row(), "sex": sex.sex, "x_ratio": sex.x_ratio, "y_ratio": sex.y_ratio}
 
 
 def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:
@@ -136,10 +187,11 @@ def call_cohort(
 
     The panel is the sheet's normals (each measured against a reference without it); every
     on-treatment draw is measured over its baseline's amplicon. ``read_pairs`` (sample ->
-    read pairs) feeds the read-pair check where known.
+    read pairs) feeds the read-pair check where known. ``table.attrs["panel_warnings"]``
+    names the normals left out of the panel, and why.
     """
     normals = sheet[sheet["kind"] == "normal"]
-    panel = panel_table(dict(zip(normals["sample"], normals["cnr"], strict=True)), params.gene)
+    panel = panel_table(dict(zip(normals["sample"], normals["cnr"], strict=True)), params)
     baselines = baseline_of(sheet)
     measured: dict[str, dict[str, object]] = {}
     for rec in baseline_first(sheet).to_dict("records"):
@@ -154,7 +206,9 @@ def call_cohort(
             read_pairs=None if read_pairs is None else read_pairs.get(sample),
             baseline_call=measured[base] if base not in (None, sample) else None,
         )
-    return assemble(({"sample": s, **row} for s, row in measured.items()), sheet)
+    table = assemble(({"sample": s, **row} for s, row in measured.items()), sheet)
+    table.attrs["panel_warnings"] = panel_warnings(panel)
+    return table
 
 
 def read_pairs_from_qc(path: str | Path) -> int:

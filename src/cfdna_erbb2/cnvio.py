@@ -29,7 +29,14 @@ def _read_table(path: str | Path, required: tuple[str, ...], what: str) -> pd.Da
     if not path.is_file():
         raise InputError(path, f"{what} file not found")
     try:
-        table = pd.read_csv(path, sep="\t", dtype={"chromosome": str, "gene": str}, na_values=[""])
+        # Blank lines kept (as empty rows, dropped below), so that row i is line i + 2.
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            dtype={"chromosome": str, "gene": str},
+            na_values=[""],
+            skip_blank_lines=False,
+        )
     except pd.errors.EmptyDataError:
         raise InputError(path, f"empty {what} file") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -37,13 +44,18 @@ def _read_table(path: str | Path, required: tuple[str, ...], what: str) -> pd.Da
     for col in required:
         if col not in table.columns:
             raise InputError(path, f"missing column in {what} table", field=col)
+    blank = table.isna().all(axis=1).to_numpy()
+    lines = np.flatnonzero(~blank) + 2  # the header is line 1
+    table = table[~blank].reset_index(drop=True)
     for col in ("start", "end"):
         values = pd.to_numeric(table[col], errors="coerce")
-        bad = values.isna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        bad = np.flatnonzero(values.isna().to_numpy())
+        if bad.size:
             raise InputError(
-                path, f"not an integer position: {table[col].iloc[row - 1]!r}", row=row, field=col
+                path,
+                f"not an integer position: {table[col].iloc[bad[0]]!r}",
+                line=int(lines[bad[0]]),
+                field=col,
             )
         table[col] = values.astype(np.int64)
     table["log2"] = pd.to_numeric(table["log2"], errors="coerce").astype(float)

@@ -16,7 +16,8 @@ Definitions (every value is per sample):
   bins of the same chromosome on both sides, no longer than ``max_amplicon_bp``), the locus
   is that segment, i.e. the amplicon as the data delineate it; otherwise the ERBB2 bins.
 - ``noise_sd``: the sample's own bin-to-bin noise, a robust standard deviation of log2
-  from the median absolute difference of neighbouring bins (MAPD / (sqrt(2) * 0.6745)).
+  from the median absolute difference of neighbouring bins (MAPD / (sqrt(2) * 0.6745)), on
+  the autosomes (X and Y differ by sex, not by noise).
 - ``locus_noise_sd``: the sample's own noise at the locus' scale: the robust standard
   deviation of the mean of ``n`` neighbouring bins, n = the locus' bins, from differences of
   adjacent n-bin windows across the genome. It is noise_sd / sqrt(n) for independent bins and
@@ -41,13 +42,15 @@ Definitions (every value is per sample):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import GENE
 from .cnvio import gene_mask
+from .contigs import SEX_CHROMOSOMES
 
 #: Median absolute deviation of a standard normal: converts MAPD to a standard deviation,
 #: since neighbouring-bin differences of iid N(0, s^2) bins have sd s*sqrt(2).
@@ -60,6 +63,14 @@ MIN_WINDOW_PAIRS = 30
 #: A variance from fewer normals is too uncertain (a method-of-moments estimate from 3
 #: values has a relative standard error near 80%): below this, the floor is used.
 MIN_PANEL_FOR_SYSTEMATIC = 5
+#: The log2 CNVkit writes for a bin without coverage (cnvlib.params.NULL_LOG2_COVERAGE).
+NULL_LOG2 = -20.0
+#: Median of a chi-square variable with 1 degree of freedom: median(x**2) / this estimates
+#: E[x**2] for normal x, robustly (one failed normal among five cannot move it far).
+MEDIAN_CHI2_1 = 0.454936423119572
+#: A normal whose ERBB2 value lies beyond this many robust scales from 0 is an outlier
+#: (p < 1e-4 for a normal value), left out of the systematic error.
+OUTLIER_SCALES = 4.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class Erbb2Params:
     systematic_sd_floor: float = 0.02
     min_read_pairs: int = 10_000
     max_noise_sd: float = 0.4
+    max_lod_pcn: float = 20.0
     cnvkit_amp_log2: float = 0.7
 
 
@@ -121,6 +133,15 @@ def pcn_from_log2(log2: float) -> float:
     return 2.0 * 2.0**log2
 
 
+def bin_noise(bins: pd.DataFrame) -> tuple[float, float]:
+    """(MAPD, robust bin standard deviation) of the log2 ratios, both in log2 units.
+
+    Uses on-target bins when the design has off-target ones (their noise differs), and
+    differences only between neighbours on the same chromosome.
+    """
+    return _mapd(_usable_by_chromosome(bins))
+
+
 def _mapd(chroms: list[np.ndarray]) -> tuple[float, float]:
     diffs = [np.abs(np.diff(v)) for v in chroms if len(v) > 1]
     if not diffs:
@@ -129,8 +150,20 @@ def _mapd(chroms: list[np.ndarray]) -> tuple[float, float]:
     return mapd, mapd / (math.sqrt(2.0) * MAD_TO_SD)
 
 
+def _usable(bins: pd.DataFrame) -> np.ndarray:
+    """Bins with data: a finite log2 above CNVkit's value for no coverage, positive weight
+    and, where the table has depth, reads."""
+    log2 = bins["log2"].to_numpy()
+    ok = np.isfinite(log2) & (log2 > NULL_LOG2) & (bins["weight"].to_numpy() > 0)
+    if "depth" in bins.columns:
+        ok &= pd.to_numeric(bins["depth"], errors="coerce").fillna(0.0).to_numpy() > 0
+    return ok
+
+
 def _usable_by_chromosome(bins: pd.DataFrame) -> list[np.ndarray]:
-    usable = bins[np.isfinite(bins["log2"]) & (bins["weight"] > 0)]
+    """Usable log2 values per autosome, in position order: the sample's noise is measured
+    on the autosomes, so neither sex's X and Y (one copy, or none) counts as noise."""
+    usable = bins[_usable(bins) & ~bins["chromosome"].isin(list(SEX_CHROMOSOMES)).to_numpy()]
     if "off_target" in usable.columns and (~usable["off_target"]).sum() >= 50:
         usable = usable[~usable["off_target"]]
     return [
@@ -185,15 +218,22 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> tuple[float, floa
 def systematic_sd(normal_log2: np.ndarray, normal_se: np.ndarray, floor: float) -> float:
     """Locus error beyond bin noise, from normals measured leave-one-out.
 
-    Each normal's ERBB2 value should be 0 up to its own counting noise ``normal_se``;
-    the excess of their mean square over the mean expected variance is the systematic
-    variance (method of moments). Never below ``floor``; the floor alone with fewer than
+    Each normal's ERBB2 value should be 0 up to its own counting noise ``normal_se``; the
+    excess of their mean square over the mean expected variance is the systematic variance
+    (method of moments). Normals further than ``OUTLIER_SCALES`` robust scales from 0 (the
+    scale from the median square, :data:`MEDIAN_CHI2_1`) are left out first, so one failed
+    normal cannot dominate it. Never below ``floor``; the floor alone with fewer than
     ``MIN_PANEL_FOR_SYSTEMATIC`` normals.
     """
     ok = np.isfinite(normal_log2) & np.isfinite(normal_se)
     if ok.sum() < MIN_PANEL_FOR_SYSTEMATIC:
         return floor
-    excess = float(np.mean(np.square(normal_log2[ok])) - np.mean(np.square(normal_se[ok])))
+    values, se = normal_log2[ok], normal_se[ok]
+    scale = math.sqrt(float(np.median(np.square(values))) / MEDIAN_CHI2_1)
+    inlier = np.abs(values) <= OUTLIER_SCALES * max(scale, floor)
+    if inlier.sum() < MIN_PANEL_FOR_SYSTEMATIC:
+        return floor
+    excess = float(np.mean(np.square(values[inlier])) - np.mean(np.square(se[inlier])))
     return max(floor, math.sqrt(max(excess, 0.0)))
 
 
@@ -251,10 +291,6 @@ class _Errors:
     focal: float
     z: float
     focal_z: float
-
-
-def _usable(bins: pd.DataFrame) -> np.ndarray:
-    return np.isfinite(bins["log2"].to_numpy()) & (bins["weight"].to_numpy() > 0)
 
 
 def _find_gene(bins: pd.DataFrame, gene: str) -> _Gene:
@@ -346,6 +382,27 @@ def _flanks(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -> _Fl
     return _Flanks(log2, n, len(left) + len(right))
 
 
+#: Values of a sample with no data to speak of (:func:`_no_data`): reported empty, not as
+#: numbers computed from nothing.
+NO_DATA_FIELDS = (
+    "erbb2_log2", "erbb2_pcn", "erbb2_se_log2", "locus_log2", "locus_pcn", "segment_log2",
+    "flank_log2", "mapd", "noise_sd", "locus_noise_sd", "se_log2", "erbb2_z", "focal_z",
+    "lod_log2", "lod_pcn",
+)  # fmt: skip
+
+
+def _no_data(
+    params: Erbb2Params, read_pairs: int | None, noise_sd: float, gene: _Gene, erbb2_log2: float
+) -> bool:
+    """Too few read pairs, no measurable noise or no usable gene bin: nothing to report."""
+    return (
+        (read_pairs is not None and read_pairs < params.min_read_pairs)
+        or not math.isfinite(noise_sd)
+        or len(gene.bins) == 0
+        or not math.isfinite(erbb2_log2)
+    )
+
+
 def _unevaluable_reasons(
     params: Erbb2Params,
     read_pairs: int | None,
@@ -370,6 +427,16 @@ def _unevaluable_reasons(
             f"{gene.chrom}: focality cannot be judged"
         )
     return reasons
+
+
+def _lod_reason(lod_log2: float, params: Erbb2Params) -> list[str]:
+    """A limit of detection above any plausible amplification makes a draw unfit to call."""
+    lod = pcn_from_log2(lod_log2)
+    if math.isfinite(lod) and lod > params.max_lod_pcn:
+        return [
+            f"smallest detectable pCN {lod:.3g} > {params.max_lod_pcn:g} copies: too noisy to call"
+        ]
+    return []
 
 
 def _errors(
@@ -458,11 +525,12 @@ def measure(
     unevaluable = _unevaluable_reasons(params, read_pairs, noise_sd, gene, erbb2_log2, flanks)
     errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
     lod_log2 = _lod_log2(errors, flanks, params)
+    unevaluable += _lod_reason(lod_log2, params)
     amplified = bool(
         not unevaluable and errors.z >= params.z_min and errors.focal_z >= params.focal_z_min
     )
     cnvkit_value = segment.log2 if math.isfinite(segment.log2) else erbb2_log2
-    return Erbb2Measurement(
+    result = Erbb2Measurement(
         erbb2_log2=erbb2_log2,
         erbb2_pcn=pcn_from_log2(erbb2_log2),
         erbb2_se_log2=math.sqrt(gene_noise**2 + sys_sd**2),
@@ -495,12 +563,15 @@ def measure(
         ),
         reason=_reason(params, locus, errors, lod_log2, unevaluable, amplified),
     )
+    if _no_data(params, read_pairs, noise_sd, gene, erbb2_log2):
+        blank: dict[str, Any] = dict.fromkeys(NO_DATA_FIELDS, math.nan)
+        result = replace(result, **blank)
+    return result
 
 
 def gene_estimate(bins: pd.DataFrame, gene: str = GENE) -> tuple[float, float]:
     """(log2, standard error from bin noise alone) of the gene bins of one sample."""
-    mask = gene_mask(bins["gene"], gene) & np.isfinite(bins["log2"].to_numpy())
-    mask &= bins["weight"].to_numpy() > 0
+    mask = gene_mask(bins["gene"], gene) & _usable(bins)
     chosen = bins[mask]
     value, n_eff = _weighted_mean(chosen["log2"].to_numpy(), chosen["weight"].to_numpy())
     return value, (window_noise(bins, n_eff) if n_eff > 0 else math.nan)

@@ -6,14 +6,16 @@ Writes the same calls table as the workflow (results/erbb2/calls.tsv), so that
   sample     unique ID: letters, digits, '_' and '-'
   patient    patient ID (same characters); empty for healthy-donor normals
   kind       'plasma' (a patient's draw) or 'normal' (healthy-donor cfDNA)
-  timepoint  integer day since the start of treatment; required for plasma.
-             A patient's earliest draw is the baseline; two draws on one day are an error.
+  timepoint  integer day since the start of treatment (at most 36500 days, about 100 years,
+             either way); required for plasma. A patient's earliest draw is the baseline;
+             two draws on one day are an error.
   cnr        the sample's CNVkit bin table (.cnr), required
   cns        its CNVkit segments (.cns), optional (empty cell: the ERBB2 bins are the locus)
 
 Relative cnr/cns paths are taken from the folder that holds the sheet (absolute paths are
-used as they are). Lines starting with '#' are comments. The whole sheet and every file is
-checked before anything is written; the output appears complete or not at all.
+used as they are); each file belongs to one row. Lines starting with '#' are comments. The
+whole sheet and every file is checked before anything is written, every problem reported at
+once by its line in the sheet; the output appears complete or not at all.
 
 The gene is found by its label in the .cnr (comma-joined labels such as "PGAP3,ERBB2"
 count), never by coordinates, so the genome build does not matter.
@@ -29,23 +31,25 @@ column are in cfdna_erbb2.erbb2):
              normal's own estimate needs 5 others). With fewer it is --systematic-sd-floor
              (the CNVkit reference the user built is trusted to have removed systematic
              bias): a variance from fewer than 5 values is too uncertain to use.
-  evaluable  the noise is at most --max-noise-sd, the ERBB2 bins hold data, and at least
-             --min-flank-bins bins flank the locus on one side within --flank-bp. Read pairs
-             are unknown here, so the workflow's read-pair check is skipped.
+  evaluable  the noise is at most --max-noise-sd, the ERBB2 bins hold data, at least
+             --min-flank-bins bins flank the locus on one side within --flank-bp, and lod_pcn
+             is at most --max-lod-pcn. Read pairs are unknown here, so the workflow's
+             read-pair check is skipped.
   lod_pcn    the smallest ERBB2 plasma copy number the sample would have called amplified:
              --z-min standard errors above diploid and --focal-z-min above its flanks.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from .calls import SHEET_COLUMNS, call_cohort
 from .erbb2 import Erbb2Params
-from .errors import InputError
-from .samples import cell_text, check_identity, read_sheet_table
+from .errors import InputError, Problems
+from .samples import IdentityCheck, SheetFiles, read_sheet_table
 from .tsv import write_tsv
 
 #: Columns of the sheet: the workflow sheet's identity columns, then the CNVkit files.
@@ -58,57 +62,39 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     """Read and validate a from-cnvkit sheet.
 
     Returns a table in sheet order with columns sample, patient, kind (lower case), timepoint
-    (nullable integer, days), cnr and cns (absolute paths as strings; cns '' when absent).
-    Raises :class:`InputError` naming the row and field of the first problem, including a
-    cnr/cns file that does not exist.
+    (nullable integer, days), cnr and cns (absolute paths as strings; cns '' when absent) and
+    line (the row's line in the sheet, as an editor numbers it). Raises one
+    :class:`InputError` listing every problem by line and field, including cnr/cns files
+    that do not exist or that another row names.
     """
     path = Path(path)
-    base = path.resolve().parent
-    raw = read_sheet_table(path, REQUIRED_COLUMNS, "sheet")
-    if raw.empty:
+    problems = Problems(path)
+    sheet = read_sheet_table(path, REQUIRED_COLUMNS, "sheet", problems)
+    if not sheet.rows:
+        problems.raise_if_any()
         raise InputError(path, "no samples in the sheet")
 
+    identities = IdentityCheck(problems)
+    files = SheetFiles(path.resolve().parent, problems)
     rows: list[dict[str, object]] = []
-    seen: dict[str, int] = {}
-    draws: dict[tuple[str, int], tuple[int, str]] = {}
-    files: dict[Path, tuple[int, str]] = {}
-    for i, rec in enumerate(raw.to_dict("records"), start=1):
-        cells = {str(k): cell_text(v) for k, v in rec.items()}
-        sample, patient, kind, timepoint = check_identity(path, i, cells, seen, draws)
-        resolved: dict[str, str] = {}
-        for field in PATH_COLUMNS:
-            value = cells.get(field, "")
-            if not value:
-                if field == "cnr":
-                    raise InputError(path, "empty; give the sample's .cnr file", row=i, field=field)
-                resolved[field] = ""
-                continue
-            file = base / value
-            if not file.is_file():
-                raise InputError(
-                    path, f"file not found: {value} (relative to {base})", row=i, field=field
-                )
-            key = file.resolve()
-            if key in files:
-                other_row, other_field = files[key]
-                raise InputError(
-                    path,
-                    f"{value} is also the {other_field} of row {other_row}: one file per sample",
-                    row=i,
-                    field=field,
-                )
-            files[key] = (i, field)
-            resolved[field] = str(file)
+    for line, cells in sheet.rows:
+        identity = identities.check(line, cells)
+        if not cells.get("cnr", ""):
+            problems.add("empty; give the sample's .cnr file", line=line, field="cnr")
+        named = {field: cells.get(field, "") for field in PATH_COLUMNS}
+        found = files.check(line, named, identity.same_id_line)
         rows.append(
             {
-                "sample": sample,
-                "patient": patient,
-                "kind": kind,
-                "timepoint": timepoint,
-                "cnr": resolved["cnr"],
-                "cns": resolved["cns"],
+                "sample": identity.sample,
+                "patient": identity.patient,
+                "kind": identity.kind,
+                "timepoint": identity.timepoint,
+                "cnr": str(found.get("cnr", "")),
+                "cns": str(found.get("cns", "")),
+                "line": line,
             }
         )
+    problems.raise_if_any()
     table = pd.DataFrame(rows)
     table["timepoint"] = table["timepoint"].astype("Int64")
     return table
@@ -124,18 +110,25 @@ def call_sheet(sheet: pd.DataFrame, params: Erbb2Params) -> pd.DataFrame:
     the .cnr without the gene and its sheet row.
     """
     try:
-        return call_cohort(sheet, params)
+        table = call_cohort(sheet, params)
     except InputError as exc:
         if exc.field != "gene":
             raise
-        rows = [i for i, cnr in enumerate(sheet["cnr"], start=1) if str(cnr) == exc.path]
-        where = f"sample {sheet['sample'].iloc[rows[0] - 1]!r}, sheet row {rows[0]}" if rows else ""
+        hits = sheet[sheet["cnr"].astype(str) == exc.path]
+        where = (
+            f"sample {hits['sample'].iloc[0]!r}, sheet line {hits['line'].iloc[0]}"
+            if len(hits) and "line" in hits.columns
+            else ""
+        )
         raise InputError(
             exc.path,
             f"{exc.message}: the gene is missing from this .cnr ({where}); check --gene and "
             "that CNVkit labelled the bins with genes (WGS: --annotate refFlat)",
             field="gene",
         ) from None
+    for line in table.attrs.get("panel_warnings", []):
+        print(line, file=sys.stderr)
+    return table
 
 
 def write_calls(table: pd.DataFrame, out: str | Path) -> Path:

@@ -1,4 +1,4 @@
-"""Per-sample QC of an aligned cfDNA BAM, and the bin size that follows sequencing depth.
+"""Per-sample QC of an aligned cfDNA BAM.
 
 Read-level metrics come from one pass over the BAM:
 
@@ -110,37 +110,3 @@ def write_bam_qc(
         for length in np.flatnonzero(hist):
             fh.write(f"{length}\t{hist[length]}\n")
     return metrics
-
-
-def auto_bin_size(
-    read_pairs: list[int] | np.ndarray,
-    accessible_bp: int,
-    reads_per_bin: int = 300,
-    min_size: int = 5_000,
-    max_size: int = 1_000_000,
-) -> int:
-    """Bin size (bp) giving about ``reads_per_bin`` read pairs per bin at the median depth.
-
-    Rounded to 1 kb (10 kb above 100 kb) and clamped to [min_size, max_size]. With no
-    reads counted, returns max_size.
-    """
-    counts = np.asarray(read_pairs, dtype=float)
-    counts = counts[counts > 0]
-    if counts.size == 0 or accessible_bp <= 0:
-        return max_size
-    size = reads_per_bin * accessible_bp / float(np.median(counts))
-    step = 10_000 if size >= 100_000 else 1_000
-    size = round(size / step) * step
-    return int(min(max(size, min_size), max_size))
-
-
-def accessible_length(bed_path: str | Path) -> int:
-    """Total length (bp) of the regions in a BED file."""
-    total = 0
-    with Path(bed_path).open() as fh:
-        for line in fh:
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.split("\t")
-            total += int(fields[2]) - int(fields[1])
-    return total

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
+from .contigs import NON_PRIMARY, is_primary
 from .errors import InputError
 from .tsv import read_fai
 
@@ -19,6 +22,29 @@ REFFLAT_COLUMNS = (
 )  # fmt: skip
 
 
+def _data_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number as an editor shows it, text) of every line but comments ('#') and blanks."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not a text file ({exc})") from exc
+    numbered = [
+        (number, line)
+        for number, line in enumerate(text.split("\n"), start=1)
+        if line.strip() and not line.startswith("#")
+    ]
+    if not numbered:
+        raise InputError(path, "empty refFlat file")
+    width = numbered[0][1].count("\t") + 1
+    for number, line in numbered:
+        columns = line.count("\t") + 1
+        if columns > width:
+            raise InputError(
+                path, f"{columns} columns, more than the first line's {width}", line=number
+            )
+    return numbered
+
+
 def read_refflat(path: str | Path) -> pd.DataFrame:
     """Genes as a table: gene, chromosome, start, end (bp, 0-based half-open), strand.
 
@@ -27,21 +53,25 @@ def read_refflat(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "refFlat gene annotation not found")
-    try:
-        table = pd.read_csv(
-            path, sep="\t", header=None, comment="#", dtype=str, keep_default_na=False
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(path, "empty refFlat file") from None
+    numbered = _data_lines(path)
+    table = pd.read_csv(
+        io.StringIO("\n".join(line for _, line in numbered)),
+        sep="\t",
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,  # one line, one record: line numbers stay right
+    )
     if table.shape[1] < 6:
         raise InputError(path, f"refFlat needs 11 tab-separated columns, found {table.shape[1]}")
     table = table.iloc[:, : len(REFFLAT_COLUMNS)]
     table.columns = list(REFFLAT_COLUMNS[: table.shape[1]])
     for col in ("start", "end"):
         values = pd.to_numeric(table[col], errors="coerce")
-        if values.isna().any():
-            row = int(values.isna().to_numpy().nonzero()[0][0]) + 1
-            raise InputError(path, "not an integer coordinate", row=row, field=col)
+        bad = values.isna().to_numpy().nonzero()[0]
+        if bad.size:
+            line = numbered[int(bad[0])][0]
+            raise InputError(path, "not an integer coordinate", line=line, field=col)
         table[col] = values.astype("int64")
     spans = table.groupby(["gene", "chromosome"], sort=False).agg(
         start=("start", "min"), end=("end", "max"), strand=("strand", "first")
@@ -50,7 +80,13 @@ def read_refflat(path: str | Path) -> pd.DataFrame:
 
 
 def check_gene(path: str | Path, gene: str) -> pd.Series:
-    """The refFlat record of ``gene``; raises InputError naming the file when it is absent."""
+    """The refFlat record of ``gene`` on a primary chromosome.
+
+    Real annotations list many genes also on alt, fix-patch and unplaced contigs (UCSC's
+    refFlat has ERBB2 on chr17 and chr17_KI270909v1_alt): the gene is measured on its
+    primary chromosome only (:mod:`cfdna_erbb2.contigs`). Raises InputError naming the file
+    when the gene is absent, or present only on contigs that carry no bins.
+    """
     genes = read_refflat(path)
     hits = genes[genes["gene"] == gene]
     if hits.empty:
@@ -60,7 +96,19 @@ def check_gene(path: str | Path, gene: str) -> pd.Series:
             "not be labelled with it and its amplification could not be measured",
             field="geneName",
         )
-    return hits.iloc[0]
+    chroms = hits["chromosome"].astype(str)
+    primary = hits[chroms.map(is_primary)]
+    if primary.empty:
+        primary = hits[~chroms.map(lambda c: bool(NON_PRIMARY.match(c)))]
+    if primary.empty:
+        raise InputError(
+            path,
+            f"gene {gene} is only on non-primary contigs ({', '.join(sorted(set(chroms)))}), "
+            "which carry no copy-number bins: use an annotation that places it on its "
+            "chromosome (chr17 for ERBB2)",
+            field="chrom",
+        )
+    return primary.iloc[0]
 
 
 def genes_near(path: str | Path, gene: str, window_bp: int = 3_000_000) -> pd.DataFrame:

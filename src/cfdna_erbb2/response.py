@@ -25,7 +25,7 @@ This module is pure computation on tables; :func:`read_calls` is the one reader.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -35,7 +35,8 @@ import pandas as pd
 
 from . import RESPONSE_CLASSES
 from .cohort import baseline_of
-from .errors import InputError
+from .errors import InputError, Problems
+from .samples import check_day, read_sheet_table
 from .tsv import MISSING_TEXT, cell_text, parse_bool, tsv_text, write_texts
 
 #: Minimum fractional fall of the ERBB2 excess over diploid for "reduced". Guardant's ctDNA
@@ -164,122 +165,121 @@ def _parse_float(value: object) -> float:
 
 
 def _parse_day(value: object) -> int | None:
-    """An integer day; None when empty; raises ValueError (also for 22.5)."""
+    """An integer day within MAX_ABS_DAY; None when empty; raises ValueError (also for 22.5)."""
     text = cell_text(value)
     if text.lower() in MISSING_TEXT:
         return None
     try:
-        return int(text)
+        day = int(text)
     except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not number.is_integer():
-        raise ValueError(f"{text!r} is not an integer day")
-    return int(number)
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not number.is_integer():
+            raise ValueError(f"{text!r} is not an integer day") from None
+        day = int(number)
+    return check_day(day)
 
 
-def _parse(
-    path: str | Path | None, row: int, field: str, parser: Callable[[object], _T], value: object
-) -> _T:
-    """``parser(value)``, with a ValueError turned into an InputError naming row and field."""
+class _At(NamedTuple):
+    """Where a calls-table record is: a line of the file, or a row of a table in memory."""
+
+    path: str | Path | None
+    number: int
+    is_line: bool
+
+    def __str__(self) -> str:
+        return f"{'line' if self.is_line else 'row'} {self.number}"
+
+    def error(self, message: str, field: str) -> InputError:
+        """An InputError naming this record and ``field``."""
+        if self.is_line:
+            return InputError(self.path, message, line=self.number, field=field)
+        return InputError(self.path, message, row=self.number, field=field)
+
+
+def _parse(at: _At, field: str, parser: Callable[[object], _T], value: object) -> _T:
+    """``parser(value)``, with a ValueError turned into an InputError naming record and field."""
     try:
         return parser(value)
     except ValueError as exc:
-        raise InputError(path, str(exc), row=row, field=field) from None
+        raise at.error(str(exc), field) from None
 
 
-def _row_values(
-    path: str | Path | None, row: int, cell: dict[str, object], seen: dict[str, int]
-) -> dict[str, object]:
+def _row_values(at: _At, cell: dict[str, object], seen: dict[str, _At]) -> dict[str, object]:
     """The typed values of one calls-table row; checks the ID (unique) and the kind."""
     sample = cell_text(cell["sample"])
     if not sample:
-        raise InputError(path, "empty sample ID", row=row, field="sample")
+        raise at.error("empty sample ID", "sample")
     if sample in seen:
-        raise InputError(
-            path, f"duplicate sample {sample!r} (also row {seen[sample]})", row=row, field="sample"
-        )
-    seen[sample] = row
+        raise at.error(f"duplicate sample {sample!r} (also {seen[sample]})", "sample")
+    seen[sample] = at
     kind = cell_text(cell["kind"]).lower()
     if kind not in _KINDS:
-        raise InputError(
-            path,
-            f"unknown kind {cell_text(cell['kind'])!r}; use 'plasma' or 'normal'",
-            row=row,
-            field="kind",
+        raise at.error(
+            f"unknown kind {cell_text(cell['kind'])!r}; use 'plasma' or 'normal'", "kind"
         )
     return {
         "sample": sample,
         "patient": cell_text(cell["patient"]),
         "kind": kind,
-        "timepoint": _parse(path, row, "timepoint", _parse_day, cell["timepoint"]),
-        "erbb2_pcn": _parse(path, row, "erbb2_pcn", _parse_float, cell["erbb2_pcn"]),
-        "lod_pcn": _parse(path, row, "lod_pcn", _parse_float, cell["lod_pcn"]),
-        "evaluable": _parse(path, row, "evaluable", parse_bool, cell["evaluable"]),
-        "amplified": _parse(path, row, "amplified", parse_bool, cell["amplified"]),
+        "timepoint": _parse(at, "timepoint", _parse_day, cell["timepoint"]),
+        "erbb2_pcn": _parse(at, "erbb2_pcn", _parse_float, cell["erbb2_pcn"]),
+        "lod_pcn": _parse(at, "lod_pcn", _parse_float, cell["lod_pcn"]),
+        "evaluable": _parse(at, "evaluable", parse_bool, cell["evaluable"]),
+        "amplified": _parse(at, "amplified", parse_bool, cell["amplified"]),
     }
 
 
 def _check_plasma_row(
-    path: str | Path | None,
-    row: int,
-    values: dict[str, object],
-    draws: dict[tuple[str, int], tuple[int, str]],
+    at: _At, values: dict[str, object], draws: dict[tuple[str, int], tuple[_At, str]]
 ) -> None:
     """A plasma draw has a patient, a day no other draw of theirs has, and usable calls."""
     patient, timepoint, sample = values["patient"], values["timepoint"], values["sample"]
     if not patient:
-        raise InputError(path, "a plasma draw needs a patient ID", row=row, field="patient")
+        raise at.error("a plasma draw needs a patient ID", "patient")
     if not isinstance(timepoint, int):
-        raise InputError(
-            path,
-            "a plasma draw needs a timepoint (integer day since treatment start)",
-            row=row,
-            field="timepoint",
+        raise at.error(
+            "a plasma draw needs a timepoint (integer day since treatment start)", "timepoint"
         )
     key = (str(patient), timepoint)
     if key in draws:
-        other_row, other = draws[key]
-        raise InputError(
-            path,
+        other_at, other = draws[key]
+        raise at.error(
             f"patient {patient!r} has two plasma draws on day {timepoint} "
-            f"({other!r} on row {other_row} and {sample!r})",
-            row=row,
-            field="timepoint",
+            f"({other!r} on {other_at} and {sample!r})",
+            "timepoint",
         )
-    draws[key] = (row, str(sample))
+    draws[key] = (at, str(sample))
     evaluable, pcn = values["evaluable"], float(str(values["erbb2_pcn"]))
     if evaluable is None:
-        raise InputError(path, "empty; use true or false", row=row, field="evaluable")
+        raise at.error("empty; use true or false", "evaluable")
     if evaluable and values["amplified"] is None:
-        raise InputError(
-            path, "empty for an evaluable draw; use true or false", row=row, field="amplified"
-        )
+        raise at.error("empty for an evaluable draw; use true or false", "amplified")
     if evaluable and not math.isfinite(pcn):
-        raise InputError(
-            path,
+        raise at.error(
             "an evaluable draw needs a plasma copy number (copies per diploid genome)",
-            row=row,
-            field="erbb2_pcn",
+            "erbb2_pcn",
         )
     if pcn < 0:
-        raise InputError(
-            path, f"a copy number cannot be negative ({pcn:g})", row=row, field="erbb2_pcn"
-        )
+        raise at.error(f"a copy number cannot be negative ({pcn:g})", "erbb2_pcn")
 
 
-def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
+def validate_calls(
+    calls: pd.DataFrame, path: str | Path | None, lines: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Check a calls table and return it with typed columns.
 
-    ``path`` only labels errors (``None`` for a table built in memory). Raises
-    :class:`InputError` naming the file, the 1-based data row and the field of the first
-    problem: a missing required column, an empty table or one without plasma draws, an empty
-    or duplicate ``sample``, an unknown ``kind``, a plasma draw without ``patient`` or integer
-    ``timepoint``, two plasma draws of one patient on the same day, an unparseable boolean or
-    number, or an evaluable plasma draw without a finite ``erbb2_pcn``.
+    ``path`` only labels errors (``None`` for a table built in memory); ``lines`` are the
+    rows' lines in that file (as an editor numbers them), else errors name the 1-based data
+    row. Raises :class:`InputError` naming the file, the line (or row) and the field of the
+    first problem: a missing required column, an empty table or one without plasma draws, an
+    empty or duplicate ``sample``, an unknown ``kind``, a plasma draw without ``patient`` or
+    integer ``timepoint``, a timepoint more than
+    :data:`~cfdna_erbb2.samples.MAX_ABS_DAY` days from the start of treatment, two plasma
+    draws of one patient on the same day, an unparseable boolean or number, or an evaluable
+    plasma draw without a finite ``erbb2_pcn``.
 
     Returns a copy, in input order, where ``sample``, ``patient``, ``kind`` (lower case) and
     ``reason`` are strings, ``timepoint`` is a nullable integer (days; missing for normals),
@@ -292,17 +292,20 @@ def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame
             raise InputError(path, "missing column", field=col)
     if calls.empty:
         raise InputError(path, "the calls table has no rows")
+    if lines is not None and len(lines) != len(calls):
+        raise ValueError(f"{len(lines)} line numbers for {len(calls)} rows")
 
     out: dict[str, list[object]] = {c: [] for c in (*REQUIRED_COLUMNS, "reason")}
-    seen: dict[str, int] = {}
-    draws: dict[tuple[str, int], tuple[int, str]] = {}
+    seen: dict[str, _At] = {}
+    draws: dict[tuple[str, int], tuple[_At, str]] = {}
     has_reason = "reason" in calls.columns
     columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else [])]
-    for row, rec in enumerate(calls[columns].itertuples(index=False, name=None), start=1):
+    for i, rec in enumerate(calls[columns].itertuples(index=False, name=None)):
+        at = _At(path, i + 1, False) if lines is None else _At(path, lines[i], True)
         cell = dict(zip(columns, rec, strict=True))
-        values = _row_values(path, row, cell, seen)
+        values = _row_values(at, cell, seen)
         if values["kind"] == "plasma":
-            _check_plasma_row(path, row, values, draws)
+            _check_plasma_row(at, values, draws)
         values["reason"] = cell_text(cell["reason"]) if has_reason else ""
         values["evaluable"] = bool(values["evaluable"])
         values["amplified"] = bool(values["amplified"])
@@ -330,20 +333,19 @@ def validate_calls(calls: pd.DataFrame, path: str | Path | None) -> pd.DataFrame
 def read_calls(path: str | Path) -> pd.DataFrame:
     """Read a tab-separated calls table (``results/erbb2/calls.tsv``) and validate it.
 
-    Every cell is read as text, so IDs keep leading zeros; see :func:`validate_calls` for the
-    returned types and the errors raised (:class:`InputError`).
+    Every cell is read as text, so IDs keep leading zeros; lines starting with '#' and blank
+    lines are skipped, and errors name the line as an editor numbers it (the header is line
+    1). See :func:`validate_calls` for the returned types and the errors raised
+    (:class:`InputError`).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "calls table not found")
-    try:
-        raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise InputError(path, "the calls table is empty (no header)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a readable tab-separated table ({exc})") from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return validate_calls(raw, path)
+    problems = Problems(path)
+    sheet = read_sheet_table(path, REQUIRED_COLUMNS, "calls table", problems)
+    problems.raise_if_any()
+    raw = pd.DataFrame(
+        [cells for _, cells in sheet.rows], columns=list(sheet.columns), dtype=object
+    )
+    return validate_calls(raw, path, [line for line, _ in sheet.rows])
 
 
 # --- classification ----------------------------------------------------------------------------
@@ -536,7 +538,8 @@ def _respond(base: _Draw, draw: _Draw, params: ResponseParams) -> tuple[str, boo
 def _timepoint_row(base: _Draw, draw: _Draw, params: ResponseParams) -> dict[str, object]:
     """One row of the timepoints table (columns :data:`TIMEPOINT_COLUMNS`)."""
     response, rise, reason = _respond(base, draw, params)
-    measured = base.evaluable and base.amplified and base.excess > 0
+    # A fraction only between two evaluable measurements: never from a failed draw's numbers.
+    measured = base.evaluable and base.amplified and base.excess > 0 and draw.evaluable
     return {
         "patient": draw.patient,
         "sample": draw.sample,
@@ -604,7 +607,8 @@ def classify(
     (day) and ``days_since_baseline`` (days); ``response`` (one of
     :data:`cfdna_erbb2.RESPONSE_CLASSES`); ``erbb2_pcn`` (copies per diploid genome);
     ``baseline_excess`` and ``excess`` (pCN - 2 at baseline and at this draw, copies; NaN when
-    unknown); ``fraction_remaining`` (excess / baseline_excess; NaN unless the baseline is
+    unknown); ``fraction_remaining`` (excess / baseline_excess; NaN unless this draw is
+    evaluable and the baseline is
     amplified with a positive excess); ``rise`` (true when a persistent draw's excess is above
     the baseline excess); ``amplified`` and ``evaluable`` (this draw's calls); ``lod_excess``
     (lod_pcn - 2: the smallest excess this draw could have called, copies); ``reason`` (why,

@@ -41,3 +41,10 @@ def script_log(path: str | Path) -> Iterator[TextIO]:
             sys.stderr = old_stderr
             root.removeHandler(handler)
             root.setLevel(old_level)
+
+
+def warn(message: str) -> None:
+    """A warning the user must see: to the rule's log and to the console."""
+    print(message, file=sys.stderr, flush=True)
+    if sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
+        print(message, file=sys.__stderr__, flush=True)

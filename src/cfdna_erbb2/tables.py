@@ -10,9 +10,9 @@ import pandas as pd
 
 #: Columns of results/qc/qc.tsv, in order (units in config/README.md).
 QC_COLUMNS = (
-    "sample", "patient", "kind", "timepoint", "read_pairs", "mapped_fraction",
-    "duplicate_fraction", "fragment_mode", "fragment_median", "short_fraction", "mapd",
-    "noise_sd", "evaluable", "reason",
+    "sample", "patient", "kind", "timepoint", "sex", "x_ratio", "y_ratio", "read_pairs",
+    "mapped_fraction", "duplicate_fraction", "fragment_mode", "fragment_median",
+    "short_fraction", "mapd", "noise_sd", "evaluable", "reason",
 )  # fmt: skip
 
 
@@ -21,7 +21,8 @@ def qc_table(metric_paths: Iterable[str | Path], calls_path: str | Path) -> pd.D
     evaluability from the calls table."""
     metrics = pd.DataFrame([json.loads(Path(p).read_text()) for p in metric_paths])
     calls = pd.read_csv(calls_path, sep="\t", keep_default_na=False, na_values=[""])
-    keep = ["sample", "patient", "kind", "timepoint", "mapd", "noise_sd", "evaluable", "reason"]
+    keep = ["sample", "patient", "kind", "timepoint", "sex", "x_ratio", "y_ratio", "mapd",
+            "noise_sd", "evaluable", "reason"]  # fmt: skip
     table = calls[keep].merge(metrics, on="sample", how="left", validate="one_to_one")
     table["timepoint"] = table["timepoint"].astype("Int64")
     return table[list(QC_COLUMNS)]

@@ -55,7 +55,8 @@ rule square:
 
 
 # Fails on its first attempt for lack of memory, as a real job killed by SLURM
-# would; the profile's retries bring it back with attempt-scaled memory.
+# would; its own retries (as the workflow's heavy rules declare them; the profiles
+# retry nothing) bring it back with attempt-scaled memory.
 rule add:
     input:
         expand("results/square_{n}.txt", n=[2, 3]),
@@ -64,6 +65,7 @@ rule add:
     log:
         "logs/add.log",
     threads: 2
+    retries: 2
     resources:
         mem_mb=lambda wildcards, attempt: 400 * attempt,
         runtime=lambda wildcards, attempt: 5 * attempt,
@@ -96,11 +98,13 @@ def _slurm_args(cluster: SlurmCluster) -> list[str]:
     """Command-line arguments of a cluster run, as a user at a site would pass them.
 
     Partition and account come from --default-resources, which replaces the
-    profile's own list, so the profile's mem_mb and runtime are repeated (as
-    docs/slurm.md tells users to). The status polling intervals are shortened
-    from the plugin's production defaults (40 s, 10 s) to keep the test quick.
-    Threads are capped at the node's CPUs: SLURM rejects a job asking for more CPUs
-    than any node has, where a local run would scale them down to --cores.
+    profile's own list, so the profile's mem_mb and runtime are repeated (as the
+    README's "Running on a SLURM cluster" tells users to). The status polling
+    intervals are shortened from the plugin's production defaults (40 s, 10 s) to
+    keep the test quick. Threads are capped at the node's CPUs with --max-threads,
+    as the README tells users to: a job asking for more CPUs than any node has could
+    never start (the workflow stops before submitting it), where a local run would
+    scale them down to --cores.
     """
     profile = yaml.safe_load((SLURM_PROFILE / "config.yaml").read_text())
     return [
@@ -201,7 +205,7 @@ def _wait_for_accounting(
 
 
 def test_slurm_toy_workflow(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
-    """Jobs go through sbatch with the profile's retries, memory scaling and threads."""
+    """Jobs go through sbatch with the rule's retries, memory scaling and threads."""
     (tmp_path / "Snakefile").write_text(TOY_SNAKEFILE)
     log = tmp_path / "snakemake.log"
     since = time.time()

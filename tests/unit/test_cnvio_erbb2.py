@@ -84,13 +84,33 @@ def test_read_bins_missing_column_names_field(tmp_path: Path, missing: str) -> N
     assert info.value.path == str(path)
 
 
-def test_read_bins_bad_position_names_row_and_field(tmp_path: Path) -> None:
+def test_read_bins_bad_position_names_line_and_field(tmp_path: Path) -> None:
     rows: list[tuple[object, ...]] = list(CNR_ROWS)
     rows[2] = (rows[2][0], "39,700,000", *rows[2][2:])
     path = write_cnr(tmp_path / "s.cnr", ["chromosome", "start", "end", "gene", "log2"], rows)
     with pytest.raises(InputError, match="39,700,000") as info:
         read_bins(path)
-    assert (info.value.row, info.value.field) == (3, "start")
+    # The header is line 1: the third bin is on line 4.
+    assert (info.value.line, info.value.field) == (4, "start")
+    assert "s.cnr, line 4, field 'start'" in str(info.value)
+
+
+def test_read_bins_line_counts_blank_lines_and_skips_them(tmp_path: Path) -> None:
+    rows: list[tuple[object, ...]] = list(CNR_ROWS)
+    rows[4] = (*rows[4][:2], "39,850,000", *rows[4][3:])
+    path = write_cnr(tmp_path / "s.cnr", ["chromosome", "start", "end", "gene", "log2"], rows)
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join([*lines[:3], "", "", *lines[3:], "", ""]))
+    assert path.read_text().split("\n")[7].startswith("chr17\t39800000\t39,850,000")
+    with pytest.raises(InputError, match="39,850,000") as info:
+        read_bins(path)
+    assert (info.value.line, info.value.field) == (8, "end")
+    # Without the bad value the blank lines are no bins.
+    rows[4] = CNR_ROWS[4]
+    good = write_cnr(tmp_path / "g.cnr", ["chromosome", "start", "end", "gene", "log2"], rows)
+    lines = good.read_text().split("\n")
+    good.write_text("\n".join([*lines[:3], "", "\t", *lines[3:], "", ""]))
+    assert list(read_bins(good)["start"]) == [r[1] for r in CNR_ROWS]
 
 
 def test_read_segments(tmp_path: Path) -> None:
@@ -381,21 +401,44 @@ def test_systematic_sd_recovers_extra_spread() -> None:
 
 
 def test_panel_systematic_leaves_the_named_sample_out() -> None:
-    # Five well-behaved normals (each exactly one se from 0) and one outlier.
+    # Six normals, each 0.1 or 0.2 from 0 with se 0.05: no outlier among them.
     panel = pd.DataFrame(
         {
             "sample": ["N1", "N2", "N3", "N4", "N5", "N6"],
-            "erbb2_log2": [0.05, -0.05, 0.05, -0.05, 0.05, 0.8],
+            "erbb2_log2": [0.1, -0.1, 0.1, -0.1, 0.1, 0.2],
             "se_noise": [0.05] * 6,
         }
     )
-    assert panel_systematic(panel, "N6", FLOOR) == FLOOR
-    with_outlier = math.sqrt((5 * 0.05**2 + 0.8**2) / 6 - 0.05**2)
-    assert panel_systematic(panel, None, FLOOR) == pytest.approx(with_outlier)
+    all_six = math.sqrt((5 * 0.1**2 + 0.2**2) / 6 - 0.05**2)
+    assert panel_systematic(panel, None, FLOOR) == pytest.approx(all_six)
+    assert panel_systematic(panel, "N6", FLOOR) == pytest.approx(math.sqrt(0.1**2 - 0.05**2))
     assert panel_systematic(panel, "N1", FLOOR) == pytest.approx(
-        math.sqrt((4 * 0.05**2 + 0.8**2) / 5 - 0.05**2)
+        math.sqrt((4 * 0.1**2 + 0.2**2) / 5 - 0.05**2)
     )
-    assert panel_systematic(panel, "P1-d0", FLOOR) == pytest.approx(with_outlier)
+    assert panel_systematic(panel, "P1-d0", FLOOR) == pytest.approx(all_six)
+
+
+@pytest.mark.parametrize("failed", [-20.0, 8.0, 0.9])
+def test_one_failed_normal_cannot_dominate_the_systematic_error(failed: float) -> None:
+    # Issue 11: a zero-read normal (ERBB2 log2 -20) made the systematic sd 8.95 log2.
+    good = np.array([0.1, -0.1, 0.1, -0.1, 0.1])
+    se = np.full(6, 0.05)
+    alone = systematic_sd(good, se[:5], FLOOR)
+    with_failed = systematic_sd(np.append(good, failed), se, FLOOR)
+    assert alone == pytest.approx(math.sqrt(0.1**2 - 0.05**2))
+    assert with_failed == pytest.approx(alone)
+
+
+def test_panel_systematic_uses_only_usable_normals() -> None:
+    panel = pd.DataFrame(
+        {
+            "sample": [f"N{i}" for i in range(1, 7)],
+            "erbb2_log2": [0.1, -0.1, 0.1, -0.1, 0.1, 0.3],
+            "se_noise": [0.05] * 6,
+            "usable": ["true"] * 5 + ["false"],
+        }
+    )
+    assert panel_systematic(panel, None, FLOOR) == pytest.approx(math.sqrt(0.1**2 - 0.05**2))
 
 
 def test_write_tsv_writes_true_false(tmp_path: Path) -> None:
@@ -415,3 +458,46 @@ def test_write_tsv_writes_true_false(tmp_path: Path) -> None:
         "b\tfalse\ttrue\t",
     ]
     assert table["amplified"].dtype == bool  # the caller's table is left as it was
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+def test_a_sample_with_too_few_reads_reports_no_numbers() -> None:
+    # Issue 11: a zero-read sample reported erbb2_pcn 1.9e-06 and erbb2_z -347.8.
+    bins, segments = synthetic(7, amplicon_log2=2.0)
+    result = measure(bins, segments, PARAMS, read_pairs=0)
+    assert not result.evaluable and not result.amplified
+    assert "0 read pairs" in result.reason
+    for field in ("erbb2_log2", "erbb2_pcn", "erbb2_z", "lod_pcn", "noise_sd", "se_log2"):
+        assert math.isnan(getattr(result, field)), field
+
+
+def test_zero_coverage_sample_reports_no_numbers() -> None:
+    # What CNVkit writes for a sample without reads: every bin at its floor log2 of -20.
+    bins, segments = synthetic(7)
+    bins["log2"] = -20.0
+    bins["weight"] = 0.0
+    result = measure(bins, segments, PARAMS)
+    assert not result.evaluable
+    assert math.isnan(result.erbb2_pcn) and math.isnan(result.noise_sd)
+
+
+def test_a_noisy_sample_keeps_its_numbers() -> None:
+    # Not evaluable for noise, but measured: its values are data, flagged by the reason.
+    bins, segments = synthetic(7, sd=0.6, amplicon_log2=2.0)
+    result = measure(bins, segments, PARAMS, read_pairs=1_000_000)
+    assert not result.evaluable
+    assert math.isfinite(result.erbb2_pcn) and math.isfinite(result.lod_pcn)
+
+
+def test_absurd_limit_of_detection_is_not_evaluable() -> None:
+    # Issue 11: a failed normal in the panel gave every draw a lod_pcn of about 6e13 copies,
+    # and every draw came out evaluable and not amplified.
+    bins, segments = synthetic(3)
+    result = measure(bins, segments, PARAMS, systematic=8.95)
+    assert result.lod_pcn > PARAMS.max_lod_pcn
+    assert not result.evaluable
+    assert "smallest detectable pCN" in result.reason
+    sane = measure(bins, segments, PARAMS)
+    assert sane.evaluable and sane.lod_pcn < PARAMS.max_lod_pcn

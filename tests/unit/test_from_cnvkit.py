@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -37,7 +39,11 @@ README_VALUES = {
     "amplicon": (29, 0.363, "amplicon.cns"),
 }
 SHEET_HEADER = ("sample", "patient", "kind", "timepoint", "cnr", "cns")
-CALLS_COLUMNS = [*SHEET_COLUMNS, *(f.name for f in dataclasses.fields(Erbb2Measurement))]
+CALLS_COLUMNS = [
+    *SHEET_COLUMNS,
+    *(f.name for f in dataclasses.fields(Erbb2Measurement)),
+    *("sex", "x_ratio", "y_ratio"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -208,7 +214,7 @@ def test_cnr_without_the_gene_names_the_file_and_writes_nothing(
     assert "no_erbb2.cnr" in err
     assert "ERBB2" in err
     assert "gene is missing" in err
-    assert "sheet row 2" in err
+    assert "sheet line 3" in err
     assert out.read_text() == "previous run\n"
     assert sorted(p.name for p in out.parent.iterdir()) == ["calls.tsv"]  # no temp file left
 
@@ -265,7 +271,9 @@ def test_normals_in_the_sheet_are_the_panel_each_leaving_itself_out(tmp_path: Pa
     calls = read_tsv(out).set_index("sample")
 
     floor = Erbb2Params().systematic_sd_floor
-    panel = panel_table({n: tmp_path / f"{n}.cnr" for n in normals}, "ERBB2").set_index("sample")
+    panel = panel_table({n: tmp_path / f"{n}.cnr" for n in normals}, Erbb2Params()).set_index(
+        "sample"
+    )
 
     def expected(names: list[str]) -> float:
         return systematic_sd(
@@ -298,6 +306,7 @@ def test_option_defaults_are_the_configured_thresholds() -> None:
         "min_flank_bins",
         "systematic_sd_floor",
         "max_noise_sd",
+        "max_lod_pcn",
         "cnvkit_amp_log2",
     ]
     for name in options:
@@ -318,7 +327,38 @@ def test_threshold_options_reach_the_call(tmp_path: Path) -> None:
     assert "bin noise sd" in row["reason"]
 
 
-@pytest.mark.parametrize("option", ["--z-min=0", "--max-noise-sd=-1", "--min-flank-bins=1.5"])
+def test_max_lod_pcn_option_sets_the_parameter() -> None:
+    args = cli.build_parser("from-cnvkit").parse_args(
+        ["from-cnvkit", "sheet.tsv", "--max-lod-pcn", "7.5"]
+    )
+    params = from_cnvkit_cli.params_from_args(args)
+    assert params.max_lod_pcn == 7.5
+    assert params == dataclasses.replace(Erbb2Params(), max_lod_pcn=7.5)
+
+
+@needs_real
+def test_max_lod_pcn_reaches_the_call(tmp_path: Path) -> None:
+    # p2-20_1 could detect about 2.5 copies: evaluable at the default limit, not below 2.2.
+    shutil.copy(REAL / "p2-20_1.cnr", tmp_path / "a.cnr")
+    sheet = write_sheet(tmp_path / "sheet.tsv", [("a", "P1", "plasma", 0, "a.cnr", "")])
+    out = tmp_path / "calls.tsv"
+    assert cli.main(["from-cnvkit", str(sheet), "--out", str(out), "--max-lod-pcn", "2.2"]) == 0
+    row = read_tsv(out).iloc[0]
+    assert float(row["lod_pcn"]) > 2.2
+    assert row["evaluable"] == "false"
+    assert "smallest detectable pCN" in row["reason"]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--z-min=0",
+        "--max-noise-sd=-1",
+        "--min-flank-bins=1.5",
+        "--max-lod-pcn=2",
+        "--max-lod-pcn=x",
+    ],
+)
 def test_bad_option_values_are_refused(
     tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -345,41 +385,96 @@ def edit(row: int, field: str, value: str) -> list[list[str]]:
     return rows
 
 
+#: (rows, line, field, words): the header is line 1, so data row N is line N + 1.
 BAD_SHEETS = {
-    "nonexistent cnr": (edit(2, "cnr", "missing.cnr"), 2, "cnr", "file not found"),
-    "nonexistent cns": (edit(1, "cns", "sub/missing.cns"), 1, "cns", "file not found"),
-    "empty cnr": (edit(3, "cnr", ""), 3, "cnr", "empty"),
-    "same cnr twice": (edit(3, "cnr", "a.cnr"), 3, "cnr", "row 1"),
-    "duplicate sample": (edit(3, "sample", "P1-d0"), 3, "sample", "duplicate"),
-    "bad sample ID": (edit(1, "sample", "P1 d0"), 1, "sample", "may only contain"),
-    "bad timepoint": (edit(2, "timepoint", "day21"), 2, "timepoint", "not an integer"),
-    "fractional timepoint": (edit(2, "timepoint", "21.5"), 2, "timepoint", "not an integer"),
-    "plasma without timepoint": (edit(1, "timepoint", ""), 1, "timepoint", "needs a timepoint"),
-    "two draws same day": (edit(2, "timepoint", "0"), 2, "timepoint", "two draws on day 0"),
-    "plasma without patient": (edit(2, "patient", ""), 2, "patient", "needs a patient"),
-    "normal with patient": (edit(3, "patient", "P1"), 3, "patient", "no patient"),
-    "unknown kind": (edit(3, "kind", "tumour"), 3, "kind", "unknown kind"),
+    "nonexistent cnr": (edit(2, "cnr", "missing.cnr"), 3, "cnr", "file not found"),
+    "nonexistent cns": (edit(1, "cns", "sub/missing.cns"), 2, "cns", "file not found"),
+    "empty cnr": (edit(3, "cnr", ""), 4, "cnr", "empty"),
+    "same cnr twice": (edit(3, "cnr", "a.cnr"), 4, "cnr", "a.cnr is also the cnr of line 2"),
+    "cns is another row's cnr": (edit(1, "cns", "c.cnr"), 4, "cnr", "also the cns of line 2"),
+    "duplicate sample": (edit(3, "sample", "P1-d0"), 4, "sample", "duplicate"),
+    "bad sample ID": (edit(1, "sample", "P1 d0"), 2, "sample", "may only contain"),
+    "bad timepoint": (edit(2, "timepoint", "day21"), 3, "timepoint", "not an integer"),
+    "fractional timepoint": (edit(2, "timepoint", "21.5"), 3, "timepoint", "not an integer"),
+    "huge timepoint": (edit(2, "timepoint", "9" * 20), 3, "timepoint", "out of range"),
+    "timepoint beyond 100 years": (edit(1, "timepoint", "-36501"), 2, "timepoint", "out of range"),
+    "plasma without timepoint": (edit(1, "timepoint", ""), 2, "timepoint", "needs a timepoint"),
+    "two draws same day": (edit(2, "timepoint", "0"), 3, "timepoint", "two draws on day 0"),
+    "plasma without patient": (edit(2, "patient", ""), 3, "patient", "needs a patient"),
+    "normal with patient": (edit(3, "patient", "P1"), 4, "patient", "no patient"),
+    "unknown kind": (edit(3, "kind", "tumour"), 4, "kind", "unknown kind"),
 }
 
 
-@pytest.mark.parametrize(("rows", "row", "field", "words"), BAD_SHEETS.values(), ids=BAD_SHEETS)
-def test_bad_sheet_names_row_and_field_and_writes_nothing(
+def make_cnvkit_files(folder: Path) -> None:
+    for name in ("a.cnr", "b.cnr", "b.cns", "c.cnr"):
+        (folder / name).write_text("not read: the sheet is checked first\n")
+
+
+@pytest.mark.parametrize(("rows", "line", "field", "words"), BAD_SHEETS.values(), ids=BAD_SHEETS)
+def test_bad_sheet_names_line_and_field_and_writes_nothing(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     rows: list[list[str]],
-    row: int,
+    line: int,
     field: str,
     words: str,
 ) -> None:
-    for name in ("a.cnr", "b.cnr", "b.cns", "c.cnr"):
-        (tmp_path / name).write_text("not read: the sheet is checked first\n")
+    make_cnvkit_files(tmp_path)
     sheet = write_sheet(tmp_path / "sheet.tsv", rows)
     out = tmp_path / "out" / "calls.tsv"
     assert cli.main(["from-cnvkit", str(sheet), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"{sheet}, row {row}, field '{field}': " in err
+    assert err.startswith(
+        f"cfdna-erbb2 from-cnvkit: error: {sheet}, line {line}, field '{field}': "
+    )
     assert words in err
+    assert err.count("\n") == 1  # one problem, one line
     assert not (tmp_path / "out").exists()
+
+
+def test_every_sheet_problem_at_once_by_editor_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_cnvkit_files(tmp_path)
+    rows = good_rows()
+    rows[0][SHEET_HEADER.index("timepoint")] = "1e9"  # line 3
+    rows[2][SHEET_HEADER.index("cnr")] = "a.cnr"  # line 6: the cnr of line 3
+    rows[2][SHEET_HEADER.index("kind")] = "Normal "  # (valid: case and spaces do not matter)
+    lines = [
+        "# from-cnvkit sheet",  # 1
+        "\t".join(SHEET_HEADER),  # 2
+        "\t".join(rows[0]),  # 3
+        "",  # 4
+        "\t".join(rows[1]),  # 5
+        "\t".join(rows[2]),  # 6
+    ]
+    sheet = tmp_path / "sheet.tsv"
+    sheet.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "calls.tsv"
+    with pytest.raises(InputError) as info:
+        from_cnvkit.read_sheet(sheet)
+    assert [(e.line, e.field) for e in info.value.problems] == [(3, "timepoint"), (6, "cnr")]
+    assert cli.main(["from-cnvkit", str(sheet), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"cfdna-erbb2 from-cnvkit: error: {sheet}: 2 problems, one per line:",
+        f"{sheet}, line 3, field 'timepoint': timepoint '1e9' is not an integer (days since "
+        "treatment start)",
+        f"{sheet}, line 6, field 'cnr': a.cnr is also the cnr of line 3: each file belongs to "
+        "one sample",
+    ]
+    assert not out.exists()
+
+
+def test_read_sheet_keeps_each_rows_line(tmp_path: Path) -> None:
+    make_cnvkit_files(tmp_path)
+    sheet = write_sheet(tmp_path / "sheet.tsv", good_rows())
+    sheet.write_text("# comment\n" + sheet.read_text().replace("\nN1", "\n\nN1"))
+    table = from_cnvkit.read_sheet(sheet)
+    assert list(table["line"]) == [3, 4, 6]
+    assert list(table["timepoint"]) == [0, 21, pd.NA]
+    assert list(table["cnr"]) == [str(tmp_path.resolve() / f) for f in ("a.cnr", "b.cnr", "c.cnr")]
 
 
 @pytest.mark.parametrize("missing", ["cnr", "timepoint"])
@@ -405,3 +500,13 @@ def test_cns_column_is_optional(tmp_path: Path) -> None:
     sheet = write_sheet(tmp_path / "sheet.tsv", [["a", "P1", "plasma", "0", "a.cnr"]], header)
     with pytest.raises(InputError, match=r"a\.cnr, field 'log2': missing column"):
         from_cnvkit.call_sheet(from_cnvkit.read_sheet(sheet), Erbb2Params())
+
+
+def test_calls_table_is_written_0644_under_umask_022(tmp_path: Path) -> None:
+    # Like every other output (an ordinary open() under the usual umask), not 0600.
+    previous = os.umask(0o022)
+    try:
+        out = from_cnvkit.write_calls(pd.DataFrame({"sample": ["a"]}), tmp_path / "calls.tsv")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

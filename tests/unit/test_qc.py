@@ -11,7 +11,8 @@ import numpy as np
 import pysam
 import pytest
 
-from cfdna_erbb2.qc import accessible_length, auto_bin_size, bam_qc, write_bam_qc
+from cfdna_erbb2.bins import accessible_bp, auto_bin_size
+from cfdna_erbb2.qc import bam_qc, write_bam_qc
 
 PAIRED, PROPER, UNMAPPED, MATE_UNMAPPED, REVERSE, MATE_REVERSE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
 FIRST, SECOND, SECONDARY, DUPLICATE, SUPPLEMENTARY = 0x40, 0x80, 0x100, 0x400, 0x800
@@ -198,7 +199,7 @@ def test_auto_bin_size_custom_bounds() -> None:
     assert auto_bin_size([], 1_000_000_000, max_size=20_000) == 20_000
 
 
-def test_accessible_length_skips_comments(tmp_path: Path) -> None:
+def test_accessible_bp_skips_comments(tmp_path: Path) -> None:
     bed = tmp_path / "access.bed"
     bed.write_text(
         "# accessible regions\n"
@@ -209,4 +210,4 @@ def test_accessible_length_skips_comments(tmp_path: Path) -> None:
         "chr1\t5000\t5500\tname\t0\t+\n"
         "chr2\t100\t350\r\n"
     )
-    assert accessible_length(bed) == 1000 + 500 + 250
+    assert accessible_bp(bed) == 1000 + 500 + 250

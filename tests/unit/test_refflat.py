@@ -1,5 +1,6 @@
 """refFlat gene models: transcripts merged into gene spans, a clear error when ERBB2 is absent,
-neighbours for the locus plot, and bad coordinates named by row and field."""
+neighbours for the locus plot, and bad coordinates named by line (as an editor counts them)
+and field."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def test_genes_near_returns_neighbours_within_window(tmp_path: Path) -> None:
     ("column", "bad_row", "field"),
     [(4, 3, "start"), (5, 6, "end"), (4, 1, "start")],
 )
-def test_bad_coordinate_names_row_and_field(
+def test_bad_coordinate_names_line_and_field(
     tmp_path: Path, column: int, bad_row: int, field: str
 ) -> None:
     transcripts = [list(t) for t in TRANSCRIPTS]
@@ -107,8 +108,36 @@ def test_bad_coordinate_names_row_and_field(
     path = write_refflat(tmp_path / "refFlat.txt", transcripts)
     with pytest.raises(InputError, match="not an integer") as info:
         read_refflat(path)
-    assert (info.value.row, info.value.field) == (bad_row, field)
+    assert (info.value.line, info.value.field) == (bad_row, field)  # no header: row N is line N
     assert info.value.path == str(path)
+    assert f"line {bad_row}, field '{field}'" in str(info.value)
+
+
+@pytest.mark.parametrize(("bad_row", "line"), [(1, 3), (3, 6), (8, 12)])
+def test_bad_coordinate_line_counts_comments_and_blank_lines(
+    tmp_path: Path, bad_row: int, line: int
+) -> None:
+    transcripts = [list(t) for t in TRANSCRIPTS]
+    transcripts[bad_row - 1][4] = "39,688,093"
+    records = [refflat_line(*map(str, t)) for t in transcripts]
+    # Lines 1-2 a comment and a blank line; another comment after the second record.
+    text = ["# genes around ERBB2", "", *records[:2], "# more", *records[2:5], "", *records[5:]]
+    path = tmp_path / "refFlat.txt"
+    path.write_text("\n".join(text) + "\n")
+    assert text[line - 1] == records[bad_row - 1]  # the expected line, as an editor counts it
+    with pytest.raises(InputError, match="not an integer") as info:
+        read_refflat(path)
+    assert (info.value.line, info.value.field) == (line, "start")
+
+
+def test_too_many_columns_names_the_line(tmp_path: Path) -> None:
+    records = [refflat_line(*map(str, t)) for t in TRANSCRIPTS]
+    records[4] += "\textra"
+    path = tmp_path / "refFlat.txt"
+    path.write_text("# comment\n" + "\n".join(records) + "\n")
+    with pytest.raises(InputError, match="12 columns, more than the first line's 11") as info:
+        read_refflat(path)
+    assert info.value.line == 6
 
 
 @pytest.mark.parametrize(
@@ -165,3 +194,36 @@ def test_unknown_build_is_not_checked(tmp_path: Path) -> None:
     fai = _fai(tmp_path / "g.fa.fai", 8_200_000)
     refflat = _erbb2_refflat(tmp_path / "r.txt", "chr17", 4_650_000, 4_692_000)
     assert check_gene_matches_build(refflat, fai, "ERBB2") is None
+
+
+# --- a gene on several contigs (issue 12) ---------------------------------------------------
+
+
+def _refflat_with(tmp_path: Path, chroms: list[str]) -> Path:
+    lines = [
+        f"ERBB2\tNM_004448\t{c}\t+\t{1000 + i}\t{5000 + i}\t1000\t5000\t1\t1000,\t5000,"
+        for i, c in enumerate(chroms)
+    ]
+    path = tmp_path / "genes.refFlat"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "chroms",
+    [
+        ["chr17_KI270909v1_alt", "chr17"],
+        ["KI270909.1", "17"],
+        ["chr17", "chrUn_KI270742v1"],
+    ],
+)
+def test_gene_on_alt_and_primary_is_taken_from_the_primary(
+    tmp_path: Path, chroms: list[str]
+) -> None:
+    record = check_gene(_refflat_with(tmp_path, chroms), "ERBB2")
+    assert record["chromosome"] in ("chr17", "17")
+
+
+def test_gene_only_on_an_alt_contig_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="only on non-primary contigs"):
+        check_gene(_refflat_with(tmp_path, ["chr17_KI270909v1_alt"]), "ERBB2")

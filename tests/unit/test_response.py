@@ -307,6 +307,12 @@ def _replace(rows: list[tuple[object, ...]], index: int, column: str, value: obj
         ([*GOOD, draw("P-d22b", 22, 3.0, True)], 3, "timepoint", "two plasma draws"),
         (_replace(GOOD, 1, "timepoint", "22.5"), 2, "timepoint", "integer"),
         (_replace(GOOD, 1, "timepoint", ""), 2, "timepoint", "timepoint"),
+        (_replace(GOOD, 1, "timepoint", "99999999999999999999"), 2, "timepoint", "out of range"),
+        (_replace(GOOD, 1, "timepoint", 10**20), 2, "timepoint", "out of range"),
+        (_replace(GOOD, 0, "timepoint", "-36501"), 1, "timepoint", "out of range"),
+        (_replace(GOOD, 1, "timepoint", 36501.0), 2, "timepoint", "out of range"),
+        (_replace(GOOD, 1, "timepoint", "1e30"), 2, "timepoint", "out of range"),
+        (_replace(GOOD, 1, "timepoint", "inf"), 2, "timepoint", "integer"),
         (_replace(GOOD, 1, "amplified", "yes"), 2, "amplified", "boolean"),
         (_replace(GOOD, 0, "evaluable", "maybe"), 1, "evaluable", "boolean"),
         (_replace(GOOD, 0, "evaluable", ""), 1, "evaluable", "empty"),
@@ -324,6 +330,12 @@ def _replace(rows: list[tuple[object, ...]], index: int, column: str, value: obj
         "same-day",
         "fractional-day",
         "missing-day",
+        "huge-day-text",
+        "huge-day-int",
+        "day-before-100-years",
+        "day-after-100-years-float",
+        "huge-day-exponent",
+        "infinite-day",
         "bad-amplified",
         "bad-evaluable",
         "empty-evaluable",
@@ -345,7 +357,24 @@ def test_validate_names_row_and_field(
     err = info.value
     assert (err.path, err.row, err.field) == ("calls.tsv", row, field)
     assert words in err.message
+    # A table in memory has no lines: errors name its 1-based data row.
+    assert err.line is None
     assert str(err).startswith(f"calls.tsv, row {row}, field '{field}': ")
+
+
+def test_validate_with_lines_names_them() -> None:
+    rows = [*GOOD, draw("P-d0", 43, 3.0, True)]
+    with pytest.raises(InputError) as info:
+        validate_calls(calls(*rows), "calls.tsv", lines=[4, 7, 12])
+    err = info.value
+    assert (err.line, err.row, err.field) == (12, None, "sample")
+    assert str(err) == "calls.tsv, line 12, field 'sample': duplicate sample 'P-d0' (also line 4)"
+
+
+@pytest.mark.parametrize("day", [36500, -36500, "36500", 36500.0])
+def test_validate_accepts_days_within_100_years(day: object) -> None:
+    table = validate_calls(calls(*_replace(GOOD, 1, "timepoint", day)), None)
+    assert table["timepoint"].iloc[1] == int(float(str(day)))
 
 
 @pytest.mark.parametrize("column", COLUMNS)

@@ -3,6 +3,8 @@ on bad input."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -89,14 +91,21 @@ def test_help_explains_the_five_classes(capsys: pytest.CaptureFixture[str]) -> N
     ("header", "rows", "extra", "words"),
     [
         (HEADER.replace("\tlod_pcn", ""), [r.rsplit("\t", 1)[0] for r in ROWS], [], ["lod_pcn"]),
-        (HEADER, [*ROWS, ROWS[0]], [], ["row 8", "field 'sample'", "duplicate"]),
+        # The header is line 1: the eighth row is on line 9.
+        (HEADER, [*ROWS, ROWS[0]], [], ["line 9, field 'sample'", "duplicate", "(also line 2)"]),
         (
             HEADER,
             [*ROWS, ROWS[0].replace("P1-d22", "P1-d22b")],
             [],
-            ["row 8", "field 'timepoint'", "two plasma draws on day 22"],
+            ["line 9, field 'timepoint'", "two plasma draws on day 22 ('P1-d22' on line 2"],
         ),
-        (HEADER, [ROWS[0].replace("\t22\t", "\tday22\t")], [], ["row 1", "field 'timepoint'"]),
+        (HEADER, [ROWS[0].replace("\t22\t", "\tday22\t")], [], ["line 2, field 'timepoint'"]),
+        (
+            HEADER,
+            [ROWS[0].replace("\t22\t", f"\t{'9' * 20}\t")],
+            [],
+            ["line 2, field 'timepoint'", "out of range"],
+        ),
         (HEADER, [ROWS[0].replace("\ttrue\ttrue", "\tyes\ttrue")], [], ["field 'amplified'"]),
         (HEADER, [], [], ["no rows"]),
         (HEADER, ROWS, ["--reduction", "0"], ["reduction", "between 0 and 1"]),
@@ -109,6 +118,7 @@ def test_help_explains_the_five_classes(capsys: pytest.CaptureFixture[str]) -> N
         "duplicate-sample",
         "two-draws-same-day",
         "day-not-integer",
+        "day-out-of-range",
         "bad-boolean",
         "empty-table",
         "reduction-0",
@@ -170,3 +180,36 @@ def test_failed_write_keeps_old_files_and_leaves_no_temporaries(
         cli.main(["response", str(calls), "--outdir", str(outdir)])
     assert sorted(p.name for p in outdir.iterdir()) == ["timepoints.tsv"]
     assert (outdir / "timepoints.tsv").read_text() == "old\n"
+
+
+def test_tables_are_written_0644_under_umask_022(tmp_path: Path) -> None:
+    # Like every other output (an ordinary open() under the usual umask), not 0600.
+    calls = write_calls(tmp_path, ROWS)
+    outdir = tmp_path / "out"
+    previous = os.umask(0o022)
+    try:
+        assert cli.main(["response", str(calls), "--outdir", str(outdir)]) == 0
+    finally:
+        os.umask(previous)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in outdir.iterdir()}
+    assert modes == {"patients.tsv": 0o644, "timepoints.tsv": 0o644}
+
+
+def test_errors_name_the_line_an_editor_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = ROWS[5].replace("\tFalse\tTrue\t", "\tno\tTrue\t")
+    lines = [HEADER, ROWS[0], "", "# second patient", *ROWS[1:5], "", bad, ROWS[6]]
+    calls = tmp_path / "calls.tsv"
+    calls.write_text("\n".join(lines) + "\n")
+    assert calls.read_text().split("\n")[9].startswith("P2-d21\t")  # P2-d21 is on line 10
+    outdir = tmp_path / "out"
+    assert cli.main(["response", str(calls), "--outdir", str(outdir)]) == 2
+    assert capsys.readouterr().err == (
+        f"cfdna-erbb2 response: error: {calls}, line 10, field 'amplified': 'no' is not a "
+        "boolean (use true/false or 1/0)\n"
+    )
+    # Comments and blank lines are no rows: without the bad cell the table is read.
+    lines[9] = ROWS[5]
+    calls.write_text("\n".join(lines) + "\n")
+    assert cli.main(["response", str(calls), "--outdir", str(outdir)]) == 0

@@ -15,6 +15,8 @@ rule cnvkit_coverage:
         "results/logs/cnvkit_coverage/{sample}.log",
     benchmark:
         "results/benchmarks/cnvkit_coverage/{sample}.tsv"
+    # Heavy rules retry twice with more memory and time (by_attempt); nothing else retries.
+    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     threads: 2
@@ -24,13 +26,32 @@ rule cnvkit_coverage:
     params:
         min_mapq=config["alignment"]["min_mapq"],
     shell:
-        "cnvkit.py coverage {input.bam} {input.bins} -q {params.min_mapq} -p {threads} "
-        "-o {output} > {log} 2>&1"
+        "cnvkit.py coverage {input.bam:q} {input.bins:q} -q {params.min_mapq} -p {threads} "
+        "-o {output:q} > {log:q} 2>&1"
+
+
+rule panel_members:
+    input:
+        qc=normal_qc,
+        target=panel_coverage,
+    output:
+        "results/cnvkit/reference/panel_members.tsv",
+    log:
+        "results/logs/panel_members.log",
+    conda:
+        "../envs/cnvkit.yaml"
+    params:
+        normals=NORMALS,
+        erbb2=config["erbb2"],
+        gene=config["gene"],
+    script:
+        "../scripts/panel_members.py"
 
 
 rule cnvkit_reference:
     input:
         target=panel_coverage,
+        members="results/cnvkit/reference/panel_members.tsv",
         fasta="results/reference/genome.fa",
         fai="results/reference/genome.fa.fai",
         bins="results/reference/bins.target.bed",
@@ -40,6 +61,7 @@ rule cnvkit_reference:
         "results/logs/cnvkit_reference/panel.log",
     benchmark:
         "results/benchmarks/cnvkit_reference/panel.tsv"
+    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     resources:
@@ -52,6 +74,7 @@ rule cnvkit_reference:
 use rule cnvkit_reference as cnvkit_reference_loo with:
     input:
         target=loo_coverage,
+        members="results/cnvkit/reference/panel_members.tsv",
         fasta="results/reference/genome.fa",
         fai="results/reference/genome.fa.fai",
         bins="results/reference/bins.target.bed",
@@ -74,6 +97,7 @@ rule cnvkit_fix_segment:
         "results/logs/cnvkit_fix_segment/{sample}.log",
     benchmark:
         "results/benchmarks/cnvkit_fix_segment/{sample}.tsv"
+    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     resources:

@@ -1,9 +1,9 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 # The science lives in the package under src/: importable here and, through PYTHONPATH,
 # in every job's scripts (also in a conda env, which cannot install the package itself).
@@ -13,25 +13,47 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
 )
 
-from cfdna_erbb2.errors import InputError  # noqa: E402
-from cfdna_erbb2.refflat import check_gene, check_gene_matches_build  # noqa: E402
 from cfdna_erbb2.cohort import baseline_of  # noqa: E402
+from cfdna_erbb2.config import (  # noqa: E402
+    check_config,
+    check_reference,
+    check_study_files,
+    fasta_index,
+    load_yaml,
+    study_sources,
+)
+from cfdna_erbb2.errors import InputError  # noqa: E402
 from cfdna_erbb2.samples import read_samples  # noqa: E402
+from cfdna_erbb2.slurm_check import JobAsk, read_sinfo, unschedulable  # noqa: E402
 
-validate(config, schema="../schemas/config.schema.yaml")
-
-# Sheet and reference errors stop the run here, before any job starts, naming file/row/field.
+# Config, sheet and reference errors stop the run here, before any job starts, with one
+# line naming the file and the key (config) or the row and field (sheet). The config's
+# schema is applied by check_config, which names the file that set a wrong key instead of
+# dumping the schema. (A YAML syntax error in --configfile stops Snakemake before this
+# file runs: `python -m cfdna_erbb2.config my/config.yaml` names its line.)
+REPO = Path(workflow.basedir)
 try:
+    CONFIG_SOURCES = study_sources(
+        REPO / "config" / "config.yaml",
+        workflow.overwrite_configfiles,
+        workflow.config_settings.config,
+    )
+    check_config(
+        config,
+        CONFIG_SOURCES,
+        load_yaml(REPO / "workflow" / "schemas" / "config.schema.yaml"),
+    )
+    check_study_files(config, CONFIG_SOURCES)
     samples = read_samples(config["samples"])
-    check_gene(config["reference"]["refflat"], config["gene"])
-    if not Path(config["reference"]["fasta"]).is_file():
-        raise InputError(config["reference"]["fasta"], "reference FASTA not found")
-    if Path(config["reference"]["fasta"] + ".fai").is_file():
-        check_gene_matches_build(
-            config["reference"]["refflat"],
-            config["reference"]["fasta"] + ".fai",
-            config["gene"],
-        )
+    # The refFlat against the FASTA's .fai when one is beside it; otherwise the same check
+    # runs in rule check_reference right after faidx, before bwa_index (and so before any
+    # alignment): reading a whole genome's '>' lines here would slow every start-up.
+    check_reference(
+        config["reference"]["fasta"],
+        config["reference"]["refflat"],
+        config["gene"],
+        fasta_index(config["reference"]["fasta"]),
+    )
 except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
 
@@ -39,11 +61,18 @@ SAMPLES = list(samples.index)
 NORMALS = list(samples.index[samples["kind"] == "normal"])
 PATIENTS = sorted(set(samples.loc[samples["kind"] == "plasma", "patient"]))
 
-if not NORMALS:
+if workflow.is_main_process and not NORMALS:
     print(
         "WARNING: the samples sheet has no 'normal' rows: copy ratios are computed against a "
         "flat reference (no panel of normals). Expect more noise and fewer, less reliable "
         "calls; add healthy-donor cfDNA processed the same way.",
+        file=sys.stderr,
+    )
+if workflow.is_main_process and not PATIENTS:
+    # Building a panel of normals before patients arrive: everything but the response.
+    print(
+        f"panel-only run: {len(NORMALS)} normals, no patients: calls, QC, plots and the "
+        "report of the normals; no response tables, trajectories or cohort plot.",
         file=sys.stderr,
     )
 
@@ -60,12 +89,49 @@ wildcard_constraints:
 
 def by_attempt(base):
     """A resource (MB of memory, minutes of runtime) that grows with each retry, so a job
-    killed for memory or time comes back bigger (profiles set `retries`)."""
+    killed for memory or time comes back bigger (the heavy rules set `retries`)."""
 
     def scaled(wildcards, attempt):
         return base * attempt
 
     return scaled
+
+
+def check_cluster_fits():
+    """With the SLURM executor, stop before the first submission if a rule's jobs ask for
+    more CPUs or memory than any node of their partition has: SLURM would keep them
+    pending forever (reason PartitionConfig). Called by `onstart` (the executor and the
+    jobs' final threads and resources are known only then)."""
+    plugin = workflow.executor_plugin
+    if plugin is None or plugin.name != "slurm":
+        return
+    try:
+        partitions = read_sinfo()
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"WARNING: sinfo failed, job sizes not checked: {exc}", file=sys.stderr)
+        return
+    asks = []
+    for job in workflow.dag.needrun_jobs():
+        if job.is_local:
+            continue
+        res = job.resources
+        cpus = res.get("cpus_per_task") or job.threads
+        mem = res.get("mem_mb_per_cpu")
+        mem = mem * cpus if isinstance(mem, int | float) else res.get("mem_mb")
+        asks.append(
+            JobAsk(
+                job.rule.name,
+                int(cpus) if isinstance(cpus, int | float) else 1,
+                int(mem) if isinstance(mem, int | float) else None,  # None: TBD
+                res.get("slurm_partition"),
+            )
+        )
+    problems = unschedulable(asks, partitions)
+    if problems:
+        raise WorkflowError(
+            "Jobs that SLURM could never start; nothing was submitted:\n"
+            + "\n".join(problems)
+        )
 
 
 # ---- input functions ---------------------------------------------------------------
@@ -101,6 +167,10 @@ def bin_depth_qc(wildcards):
         return []
     chosen = NORMALS if NORMALS else SAMPLES
     return expand("results/qc/{sample}.bam_qc.json", sample=chosen)
+
+
+def normal_qc(wildcards):
+    return expand("results/qc/{sample}.bam_qc.json", sample=NORMALS)
 
 
 def panel_coverage(wildcards):
@@ -145,6 +215,13 @@ def group_of(sample):
 
 
 GROUPS = {s: group_of(s) for s in SAMPLES}
+
+
+def response_tables(wildcards):
+    """The response tables; none in a panel-only run (a sheet of normals only)."""
+    if not PATIENTS:
+        return []
+    return ["results/response/timepoints.tsv", "results/response/patients.tsv"]
 
 
 def all_plots(wildcards):

@@ -4,6 +4,7 @@
 rule erbb2_panel:
     input:
         cnr=normal_cnrs,
+        members="results/cnvkit/reference/panel_members.tsv",
     output:
         "results/erbb2/panel.tsv",
     log:
@@ -11,6 +12,7 @@ rule erbb2_panel:
     conda:
         "../envs/python.yaml"
     params:
+        erbb2=config["erbb2"],
         gene=config["gene"],
         normals=NORMALS,
     script:

@@ -1,5 +1,7 @@
 # Reference preparation, once per study folder: written under results/reference/, so a
 # read-only reference folder is fine. A bwa index or .fai beside the FASTA is reused.
+# Every path from the config reaches the shell quoted ({...:q}): spaces and shell
+# characters in a file name are taken as they are.
 
 
 rule reference_genome:
@@ -13,18 +15,43 @@ rule reference_genome:
     conda:
         "../envs/samtools.yaml"
     shell:
-        '(ln -sfn "$(realpath {input.fasta})" {output.fasta} && '
-        'if [ -s {input.fasta}.fai ]; then ln -sfn "$(realpath {input.fasta}.fai)" {output.fai}; '
-        "else samtools faidx {output.fasta}; fi) > {log} 2>&1"
+        '(ln -sfn "$(realpath {input.fasta:q})" {output.fasta:q} && '
+        "if [ -s {input.fasta:q}.fai ]; then "
+        'ln -sfn "$(realpath {input.fasta:q}.fai)" {output.fai:q}; '
+        "else samtools faidx {output.fasta:q}; fi) > {log:q} 2>&1"
+
+
+# The refFlat against the FASTA's contigs (names, lengths, build) as soon as the .fai
+# exists: when the FASTA had no .fai at start-up, this is where a refFlat with other
+# chromosome names (17 against chr17) stops the run, before any alignment (bwa_index and
+# the BAM checks wait for it). `ancient`: a re-check does not redo what follows.
+rule check_reference:
+    input:
+        fai="results/reference/genome.fa.fai",
+        refflat=config["reference"]["refflat"],
+    output:
+        "results/reference/reference_checked.txt",
+    log:
+        "results/logs/check_reference.log",
+    conda:
+        "../envs/python.yaml"
+    params:
+        fasta=config["reference"]["fasta"],
+        gene=config["gene"],
+    script:
+        "../scripts/check_reference.py"
 
 
 rule bwa_index:
     input:
         fasta="results/reference/genome.fa",
+        checked=ancient("results/reference/reference_checked.txt"),
     output:
         multiext("results/reference/genome.fa", ".amb", ".ann", ".bwt", ".pac", ".sa"),
     log:
         "results/logs/bwa_index.log",
+    # Only a lack of memory or time can make this fail and then pass (by_attempt).
+    retries: 2
     conda:
         "../envs/bwa.yaml"
     threads: 1
@@ -34,11 +61,11 @@ rule bwa_index:
     params:
         source=config["reference"]["fasta"],
     shell:
-        '(set -e; src="$(realpath {params.source})"; '
+        '(set -e; src="$(realpath {params.source:q})"; '
         'if [ -s "$src.bwt" ] && [ -s "$src.sa" ]; then '
-        '  for ext in amb ann bwt pac sa; do ln -sfn "$src.$ext" {input.fasta}.$ext; done; '
-        "  echo reusing the bwa index beside $src; "
-        "else bwa index {input.fasta}; fi) > {log} 2>&1"
+        '  for ext in amb ann bwt pac sa; do ln -sfn "$src.$ext" {input.fasta:q}.$ext; done; '
+        '  echo "reusing the bwa index beside $src"; '
+        "else bwa index {input.fasta:q}; fi) > {log:q} 2>&1"
 
 
 rule cnvkit_access:
@@ -51,12 +78,13 @@ rule cnvkit_access:
     conda:
         "../envs/cnvkit.yaml"
     shell:
-        "cnvkit.py access {input.fasta} -o {output.bed} > {log} 2>&1"
+        "cnvkit.py access {input.fasta:q} -o {output.bed:q} > {log:q} 2>&1"
 
 
 rule bins:
     input:
         access="results/reference/access.bed",
+        checked=ancient("results/reference/reference_checked.txt"),
         fai="results/reference/genome.fa.fai",
         refflat=config["reference"]["refflat"],
         qc=bin_depth_qc,

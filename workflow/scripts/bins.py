@@ -24,6 +24,7 @@ with script_log(snakemake.log[0]) as log:
         snakemake.params.bins,
         pairs,
         snakemake.output.target,
+        min_read_pairs=int(snakemake.config["erbb2"]["min_read_pairs"]),
     )
     print(
         f"bin size {info.bin_size} bp ({info.how}); accessible genome {info.accessible_bp} bp; "

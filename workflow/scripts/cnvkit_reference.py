@@ -1,7 +1,10 @@
-"""A CNVkit reference from normals' bin coverages, or a flat one when there are none."""
+"""A CNVkit reference pooled from the usable normals' bin coverages (flat without any)."""
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from cfdna_erbb2.cnvkit_steps import build_reference
 from cfdna_erbb2.smk import script_log
@@ -10,10 +13,16 @@ if TYPE_CHECKING:  # injected by Snakemake when it runs the script
     snakemake: Any
 
 with script_log(snakemake.log[0]):
-    n = build_reference(
-        list(snakemake.input.target),
-        snakemake.input.fasta,
-        snakemake.input.bins,
-        snakemake.output[0],
-    )
+    members = pd.read_csv(snakemake.input.members, sep="\t", dtype={"sample": str})
+    usable = set(members.loc[members["usable"].astype(str) == "true", "sample"])
+    # Coverage files are named {sample}.targetcoverage.cnn.
+    targets = [
+        p for p in snakemake.input.target if Path(p).name.split(".targetcoverage")[0] in usable
+    ]
+    left_out = len(snakemake.input.target) - len(targets)
+    if left_out:
+        logging.warning(
+            "%d normal(s) left out of this reference (see %s)", left_out, snakemake.input.members
+        )
+    n = build_reference(targets, snakemake.input.fasta, snakemake.input.bins, snakemake.output[0])
     logging.info("reference pooled from %d normal(s)", n)

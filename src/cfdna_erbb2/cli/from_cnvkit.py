@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     positive = _number(float, 0.0, strict=True)
     at_least_0 = _number(float, 0.0, strict=False)
     count = _number(int, 1, strict=False)
+    above_2 = _number(float, 2.0, strict=True)
     options: list[tuple[str, Callable[[str], float], object, str]] = [
         ("--z-min", positive, d.z_min, "SE of the locus above diploid for a call"),
         ("--focal-z-min", at_least_0, d.focal_z_min, "SE of the locus above its higher flank"),
@@ -55,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ("--min-flank-bins", count, d.min_flank_bins, "fewer flank bins: not evaluable"),
         ("--systematic-sd-floor", at_least_0, d.systematic_sd_floor, "locus systematic SD, log2"),
         ("--max-noise-sd", positive, d.max_noise_sd, "noisier bins (log2 SD): not evaluable"),
+        ("--max-lod-pcn", above_2, d.max_lod_pcn, "larger detection limit, pCN: not evaluable"),
         ("--cnvkit-amp-log2", positive, d.cnvkit_amp_log2, "CNVkit's call threshold, shown only"),
     ]
     for flag, parse, default, text in options:
@@ -74,6 +76,7 @@ def params_from_args(args: argparse.Namespace) -> Erbb2Params:
         min_flank_bins=int(args.min_flank_bins),
         systematic_sd_floor=float(args.systematic_sd_floor),
         max_noise_sd=float(args.max_noise_sd),
+        max_lod_pcn=float(args.max_lod_pcn),
         cnvkit_amp_log2=float(args.cnvkit_amp_log2),
     )
 

@@ -1,0 +1,317 @@
+"""The workflow's start-up, planning and cheap checks, on a tiny study (seconds, no alignment).
+
+Each test runs Snakemake as the README shows it (`-s Snakefile --configfile ...`), mostly as
+a dry run (`-n`); where a check lives in a job (check_fastq, check_reference) only that
+job's target is built.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HOSTILE = ("a b.fastq.gz", "$(touch PWNED).fastq.gz", "it's;`touch PWNED`.fastq.gz")
+SHEET_HEADER = "sample\tpatient\tkind\ttimepoint\tfq1\tfq2\tbam\n"
+FASTQ = b"@r1/1\nACGTACGTAC\n+\nIIIIIIIIII\n"
+
+
+def _env(path_prefix: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    extra = f"{path_prefix}{os.pathsep}" if path_prefix else ""
+    env["PATH"] = f"{extra}{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def snakemake(
+    study: Path,
+    *args: str,
+    config: str = "config.yaml",
+    cores: tuple[str, ...] = ("--cores", "1"),
+    path_prefix: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Snakemake on ``study`` as a user runs it (no --workflow-profile), from another folder."""
+    configfile = ["--configfile", str(study / config)] if config else []
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory", str(study),
+           *configfile, *cores, *args]  # fmt: skip
+    return subprocess.run(
+        cmd, cwd=study.parent, env=_env(path_prefix), capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+
+
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """All Snakemake printed (a dry run logs to stdout, a real run to stderr)."""
+    return result.stdout + result.stderr
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Rule -> planned jobs, from the 'Job stats' table of a dry run."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def write_reads(path: Path, truncated: bool = False) -> None:
+    data = gzip.compress(FASTQ * 50)
+    path.write_bytes(data[: len(data) // 2] if truncated else data)
+
+
+def make_study(root: Path, rows: list[tuple[str, str, str, str]], fai: bool = True) -> Path:
+    """A study with a 2-contig genome, ERBB2 on chr17 and one read pair per (sample, kind)
+    row; ``rows`` are (sample, patient, kind, timepoint)."""
+    study = root / "study"
+    (study / "reference").mkdir(parents=True)
+    (study / "reads").mkdir()
+    seqs = {"chr1": "ACGT" * 500, "chr17": "GATC" * 2000}
+    fasta, index, offset = "", "", 0
+    for name, seq in seqs.items():
+        offset += len(name) + 2
+        index += f"{name}\t{len(seq)}\t{offset}\t{len(seq)}\t{len(seq) + 1}\n"
+        fasta += f">{name}\n{seq}\n"
+        offset += len(seq) + 1
+    (study / "reference" / "genome.fa").write_text(fasta)
+    if fai:
+        (study / "reference" / "genome.fa.fai").write_text(index)
+    (study / "reference" / "genes.refFlat").write_text(
+        "ERBB2\tNM_004448\tchr17\t+\t3000\t5000\t3000\t5000\t1\t3000,\t5000,\n"
+    )
+    sheet = SHEET_HEADER
+    for sample, patient, kind, timepoint in rows:
+        for mate in ("R1", "R2"):
+            write_reads(study / "reads" / f"{sample}_{mate}.fastq.gz")
+        sheet += (f"{sample}\t{patient}\t{kind}\t{timepoint}\treads/{sample}_R1.fastq.gz\t"
+                  f"reads/{sample}_R2.fastq.gz\t\n")  # fmt: skip
+    (study / "samples.tsv").write_text(sheet)
+    (study / "config.yaml").write_text(
+        "samples: samples.tsv\nreference:\n  fasta: reference/genome.fa\n"
+        "  refflat: reference/genes.refFlat\n"
+    )
+    return study
+
+
+NORMALS = [("N1", "", "normal", ""), ("N2", "", "normal", "")]
+COHORT = [*NORMALS, ("P1_D1", "P1", "plasma", "1"), ("P1_D22", "P1", "plasma", "22")]
+
+
+def set_reads(study: Path, sample: str, fq1: str, fq2: str) -> None:
+    """Point ``sample``'s row at reads/fq1 and reads/fq2 (written as valid FASTQ.gz)."""
+    for name in (fq1, fq2):
+        if not (study / "reads" / name).exists():
+            write_reads(study / "reads" / name)
+    lines = (study / "samples.tsv").read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if cells[0] == sample:
+            cells[4], cells[5] = f"reads/{fq1}", f"reads/{fq2}"
+            lines[i] = "\t".join(cells)
+    (study / "samples.tsv").write_text("".join(lines))
+
+
+def no_pwned(root: Path) -> None:
+    assert not list(root.rglob("PWNED*")), "a file name was run as a command"
+    assert not (REPO / "PWNED").exists()
+
+
+# ---- item 6: the documented short command uses the workflow profile ----------------------
+
+
+def test_the_default_profile_is_used_without_workflow_profile(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    result = snakemake(study, "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = re.search(r"Using workflow specific profile (\S+) for setting", result.stderr)
+    assert found, result.stderr[:2000]
+    assert Path(found.group(1)).resolve() == REPO / "workflow" / "profiles" / "default"
+
+
+def test_no_profile_retries_and_heavy_rules_retry() -> None:
+    """Retries only where more memory or time can help (item 7)."""
+    for name in ("default", "slurm"):
+        profile = yaml.safe_load(
+            (REPO / "workflow" / "profiles" / name / "config.yaml").read_text()
+        )
+        assert "retries" not in profile, name
+        assert profile["keep-going"] is True
+    rules = "".join(p.read_text() for p in sorted((REPO / "workflow" / "rules").glob("*.smk")))
+    blocks = dict(re.findall(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", rules, re.MULTILINE | re.DOTALL))
+    retrying = {name for name, body in blocks.items() if "retries:" in body}
+    heavy = {"bwa_index", "align", "cnvkit_coverage", "cnvkit_reference", "cnvkit_fix_segment",
+             "qc_bam"}  # fmt: skip
+    assert retrying == heavy
+
+
+# ---- item 3: a panel-only run -----------------------------------------------------------
+
+
+def test_a_panel_only_run_plans_everything_but_the_response(tmp_path: Path) -> None:
+    study = make_study(tmp_path, NORMALS)
+    result = snakemake(study, "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "panel-only run: 2 normals, no patients" in result.stderr
+    counts = job_counts(result.stdout)
+    for rule in ("response", "plot_cohort", "plot_trajectory"):
+        assert rule not in counts, counts
+    for rule in ("align", "cnvkit_reference", "erbb2_calls", "qc_table", "plot_genome"):
+        assert counts.get(rule), (rule, counts)
+    assert "results/erbb2/calls.tsv" in result.stdout
+
+
+def test_a_cohort_run_plans_the_response(tmp_path: Path) -> None:
+    result = snakemake(make_study(tmp_path, COHORT), "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "panel-only" not in result.stderr
+    counts = job_counts(result.stdout)
+    assert counts["response"] == 1 and counts["plot_trajectory"] == 1, counts
+
+
+# ---- item 2: hostile file names reach the shell quoted ----------------------------------
+
+
+def test_hostile_fastq_names_are_quoted(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    set_reads(study, "N1", HOSTILE[0], HOSTILE[1])
+    set_reads(study, "N2", HOSTILE[2], "N2_R2.fastq.gz")
+    plan = snakemake(study, "-n", "-p")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    bwa = "\n".join(line for line in plan.stdout.splitlines() if "bwa mem" in line)
+    for name in HOSTILE:
+        assert shlex.quote(f"reads/{name}") in bwa, name
+    run = snakemake(study, "results/bam/N1.fastq_checked", "results/bam/N2.fastq_checked")
+    assert run.returncode == 0, run.stderr[-3000:]
+    no_pwned(tmp_path)
+    log = (study / "results" / "logs" / "check_fastq" / "N1.log").read_text()
+    assert f"reads/{HOSTILE[0]}: complete" in log and f"reads/{HOSTILE[1]}: complete" in log
+
+
+def test_a_hostile_fasta_path_in_a_read_only_folder(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT, fai=False)
+    folder = study / "ref dir"
+    folder.mkdir()
+    name = "g $(touch PWNED).fa"
+    (study / "reference" / "genome.fa").rename(folder / name)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    config = yaml.safe_load((study / "config.yaml").read_text())
+    config["reference"]["fasta"] = f"ref dir/{name}"
+    (study / "config.yaml").write_text(yaml.safe_dump(config))
+    try:
+        run = snakemake(study, "results/reference/reference_checked.txt")
+    finally:
+        folder.chmod(stat.S_IRWXU)
+    assert run.returncode == 0, run.stderr[-3000:]
+    no_pwned(tmp_path)
+    assert (study / "results" / "reference" / "genome.fa.fai").read_text().startswith("chr1\t")
+    assert not (folder / f"{name}.fai").exists()
+
+
+# ---- item 7: a deterministic failure fails once -----------------------------------------
+
+
+def test_a_truncated_fastq_fails_once_with_its_name(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    write_reads(study / "reads" / "cut me.fastq.gz", truncated=True)
+    set_reads(study, "P1_D1", "cut me.fastq.gz", "P1_D1_R2.fastq.gz")
+    run = snakemake(study, "results/bam/P1_D1.fastq_checked")
+    assert run.returncode != 0
+    assert "ERROR: reads/cut me.fastq.gz is not a complete gzip file" in said(run)
+    assert said(run).count("Error in rule check_fastq") == 1, "retried a deterministic failure"
+
+
+# ---- items 4 and 9: config and reference errors before any job --------------------------
+
+
+def test_a_config_without_the_reference_names_file_and_key(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    (study / "config.yaml").write_text("samples: samples.tsv\n")
+    result = snakemake(study, "-n")
+    assert result.returncode != 0
+    assert f"{study / 'config.yaml'}: key 'reference.fasta' is missing" in said(result)
+    no_config = snakemake(study, "-n", config="")
+    assert "no --configfile given: key 'samples' is missing" in said(no_config)
+
+
+def test_an_unknown_key_is_one_line_not_a_schema_dump(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    with (study / "config.yaml").open("a") as fh:
+        fh.write("erbb2:\n  zmin: 3\n")
+    result = snakemake(study, "-n")
+    assert result.returncode != 0
+    assert "key 'erbb2.zmin' is not a config key; did you mean 'erbb2.z_min'?" in said(result)
+    assert "Failed validating" not in said(result) and len(said(result).splitlines()) < 15
+
+
+def test_refflat_chromosome_names_against_the_fai_at_start_up(tmp_path: Path) -> None:
+    study = make_study(tmp_path, COHORT)
+    refflat = study / "reference" / "genes.refFlat"
+    refflat.write_text(refflat.read_text().replace("\tchr17\t", "\t17\t"))
+    result = snakemake(study, "-n")
+    assert result.returncode != 0
+    assert "ERBB2 is on chromosome '17'" in said(result) and "calls it 'chr17'" in said(result)
+    assert not (study / "results").exists()
+
+
+def test_refflat_chromosome_names_checked_before_any_alignment_without_fai(
+    tmp_path: Path,
+) -> None:
+    study = make_study(tmp_path, COHORT, fai=False)
+    refflat = study / "reference" / "genes.refFlat"
+    refflat.write_text(refflat.read_text().replace("\tchr17\t", "\t17\t"))
+    plan = snakemake(study, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert job_counts(plan.stdout)["check_reference"] == 1
+    run = snakemake(study, "results/reference/genome.fa.bwt")
+    assert run.returncode != 0
+    assert "calls it 'chr17'" in said(run)
+    assert not (study / "results" / "reference" / "genome.fa.bwt").exists()
+
+
+# ---- item 11: a SLURM job that could never start ----------------------------------------
+
+
+def fake_slurm(folder: Path, cpus: int, mem_mb: int) -> Path:
+    """Stand-ins for SLURM's commands: one partition 'debug' of one node; sbatch refuses and
+    records that it was called (the plugin needs sacct and scontrol to load)."""
+    folder.mkdir()
+    scripts = {
+        "sinfo": f"echo 'debug* {cpus} {mem_mb}'",
+        "scontrol": "echo 'ClusterName = fake'",
+        "sacct": "exit 1",
+        "sbatch": f"echo called >> {shlex.quote(str(folder / 'sbatch.calls'))}; exit 1",
+    }
+    for name, body in scripts.items():
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize(("cpus", "mem_mb", "stops"), [(2, 64000, True), (8, 64000, False)])
+def test_slurm_jobs_larger_than_any_node_stop_the_run_before_submission(
+    tmp_path: Path, cpus: int, mem_mb: int, stops: bool
+) -> None:
+    study = make_study(tmp_path, COHORT)
+    bin_dir = fake_slurm(tmp_path / "fake-slurm", cpus, mem_mb)
+    profile = str(REPO / "workflow" / "profiles" / "slurm")
+    polling = (
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--seconds-between-status-checks",
+        "1",
+    )
+    args = ("--workflow-profile", profile, "--jobs", "1", *polling)
+    run = snakemake(study, *args, cores=(), path_prefix=bin_dir)
+    assert run.returncode != 0  # the stand-in sbatch refuses every job
+    message = "rule align asks 4 CPUs (threads) per job, but the largest node of partition "
+    assert (message in said(run)) is stops, said(run)[-3000:]
+    if stops:
+        assert "--max-threads 2" in said(run)
+    assert (bin_dir / "sbatch.calls").exists() is not stops

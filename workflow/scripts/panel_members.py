@@ -1,0 +1,31 @@
+"""Which normals may serve in the panel of normals (before the CNVkit reference is pooled)."""
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cfdna_erbb2.calls import params_from_config
+from cfdna_erbb2.panel import screen_normals
+from cfdna_erbb2.smk import script_log, warn
+from cfdna_erbb2.tsv import write_tsv
+
+if TYPE_CHECKING:  # injected by Snakemake when it runs the script
+    snakemake: Any
+
+with script_log(snakemake.log[0]) as log:
+    normals = list(snakemake.params.normals)
+    pairs = {
+        n: json.loads(Path(p).read_text())["read_pairs"]
+        for n, p in zip(normals, snakemake.input.qc, strict=True)
+    }
+    coverages = dict(zip(normals, snakemake.input.target, strict=True))
+    params = params_from_config(snakemake.params.erbb2, snakemake.params.gene)
+    table = screen_normals(pairs, coverages, params)
+    for rec in table[~table["usable"]].to_dict("records"):
+        warn(
+            f"WARNING: normal {rec['sample']} is left out of the panel of normals: {rec['reason']}"
+        )
+    if normals and not table["usable"].any():
+        warn("WARNING: no normal can serve in the panel: copy ratios use a flat reference")
+    write_tsv(table, snakemake.output[0])
+    print(table.to_string(), file=log)
