@@ -26,6 +26,7 @@ import pandas as pd
 
 from .cnvio import read_bins
 from .erbb2 import Erbb2Params, bin_noise
+from .tsv import parse_bool
 
 #: Columns of the screening table (results/cnvkit/reference/panel_members.tsv).
 SCREEN_COLUMNS = ("sample", "read_pairs", "coverage_noise_sd", "usable", "reason")
@@ -82,3 +83,16 @@ def panel_reason(erbb2_log2: float, noise_sd: float, params: Erbb2Params) -> str
     if not math.isfinite(erbb2_log2):
         return f"no usable {params.gene} value"
     return ""
+
+
+def read_screen(path: str | Path) -> dict[str, str]:
+    """sample -> reason ('' when usable) from a screening table (:func:`screen_normals`,
+    written as TSV)."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    out: dict[str, str] = {}
+    for rec in table.to_dict("records"):
+        usable = parse_bool(rec["usable"])
+        if usable is None:
+            raise ValueError(f"{path}: no usable flag for normal {rec['sample']!r}")
+        out[str(rec["sample"])] = "" if usable else (str(rec["reason"]) or "screened out")
+    return out

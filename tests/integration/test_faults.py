@@ -169,6 +169,9 @@ def test_faults_lose_nothing_else(
 
     # The failed normal is named, left out of the panel, and reported as not evaluable.
     assert "HDX is left out of the panel of normals" in resumed.stderr
+    logs = study / "results" / "logs" / "cnvkit_reference"
+    assert "reference pooled from 3 normal(s)" in (logs / "panel.log").read_text()
+    assert "reference pooled from 2 normal(s)" in (logs / "loo_HD01.log").read_text()
     members = read_tsv(study / "results" / "cnvkit" / "reference" / "panel_members.tsv")
     assert members.set_index("sample")["usable"].to_dict() == {
         "HD01": True, "HD02": True, "HD03": True, "HDX": False,

@@ -145,3 +145,17 @@ def test_from_cnvkit_failed_normal_changes_no_call(
     assert with_failed.loc["P1-d0", plasma].to_dict() == without.loc["P1-d0", plasma].to_dict()
     assert float(without.loc["P1-d0", "systematic_sd"]) < 1.0
     assert with_failed.loc["FAILED", "evaluable"] == "false"
+
+
+def test_screen_table_round_trips_through_tsv(tmp_path: Path) -> None:
+    """The workflow writes the screening table and reads it back in two later jobs."""
+    from cfdna_erbb2.panel import read_screen
+    from cfdna_erbb2.tsv import write_tsv
+
+    paths = {f"N{i}": write_cnn(tmp_path / f"N{i}.cnn", good_depth(i)) for i in range(1, 4)}
+    paths["BAD"] = write_cnn(tmp_path / "BAD.cnn", np.zeros(200))
+    table = screen_normals(dict.fromkeys(paths, 1_000_000) | {"BAD": 0}, paths, PARAMS)
+    write_tsv(table, tmp_path / "members.tsv")
+    screen = read_screen(tmp_path / "members.tsv")
+    assert {s for s, why in screen.items() if not why} == {"N1", "N2", "N3"}
+    assert "0 read pairs" in screen["BAD"]

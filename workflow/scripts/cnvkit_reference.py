@@ -4,17 +4,16 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from cfdna_erbb2.cnvkit_steps import build_reference
+from cfdna_erbb2.panel import read_screen
 from cfdna_erbb2.smk import script_log
 
 if TYPE_CHECKING:  # injected by Snakemake when it runs the script
     snakemake: Any
 
 with script_log(snakemake.log[0]):
-    members = pd.read_csv(snakemake.input.members, sep="\t", dtype={"sample": str})
-    usable = set(members.loc[members["usable"].astype(str) == "true", "sample"])
+    screen = read_screen(snakemake.input.members)
+    usable = {sample for sample, reason in screen.items() if not reason}
     # Coverage files are named {sample}.targetcoverage.cnn.
     targets = [
         p for p in snakemake.input.target if Path(p).name.split(".targetcoverage")[0] in usable

@@ -2,9 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from cfdna_erbb2.calls import panel_table, panel_warnings, params_from_config
+from cfdna_erbb2.panel import read_screen
 from cfdna_erbb2.smk import script_log, warn
 from cfdna_erbb2.tsv import write_tsv
 
@@ -12,13 +11,10 @@ if TYPE_CHECKING:  # injected by Snakemake when it runs the script
     snakemake: Any
 
 with script_log(snakemake.log[0]) as log:
-    members = pd.read_csv(
-        snakemake.input.members, sep="\t", dtype={"sample": str}, keep_default_na=False
-    )
     screened_out = {
-        str(rec["sample"]): f"screened out before the reference: {rec['reason']}"
-        for rec in members.to_dict("records")
-        if str(rec["usable"]) != "true"
+        sample: f"screened out before the reference: {reason}"
+        for sample, reason in read_screen(snakemake.input.members).items()
+        if reason
     }
     table = panel_table(
         dict(zip(snakemake.params.normals, snakemake.input.cnr, strict=True)),
