@@ -3,7 +3,9 @@
 Builds a synthetic reference genome (FASTA + refFlat), healthy-donor normals and patients
 with serial plasma draws whose tumours carry a focal ERBB2 amplicon (or a 17q arm-gain
 decoy), and writes paired FASTQ.gz (optionally true-alignment BAMs), truth.tsv,
-samples.tsv and config.yaml into --outdir. Same --seed, same bytes.
+samples.tsv and config.yaml into --outdir. The human presets use a GRCh38-shaped genome
+(chr1-22, X, Y, M, unplaced scaffolds, chrEBV, alt haplotypes) and samples of both sexes;
+--naming ensembl names its contigs 1-22, X, Y, MT, KI270742.1, ... Same --seed, same bytes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ..simulate.cohort import PRESETS, preset, write_cohort
+from ..simulate.human import NAMINGS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--preset",
         choices=sorted(PRESETS),
         default="demo",
-        help="built-in cohort: 'demo' (all response classes, ~21 Mb genome) or 'test' (CI)",
+        help="built-in cohort: 'demo' (all response classes, ~21 Mb genome), 'test' (CI), "
+        "'human' (all response classes, both sexes, GRCh38-shaped ~55 Mb genome) or "
+        "'human-test' (a smaller 'human', for CI)",
+    )
+    parser.add_argument(
+        "--naming",
+        choices=NAMINGS,
+        default="ucsc",
+        help="contig names: 'ucsc' (chr1, chrX, chrM, chrUn_KI270742v1; default) or "
+        "'ensembl' (1, X, MT, KI270742.1); the sequence and reads are the same",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
@@ -61,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         depth=args.depth,
         sheet_input=args.sheet_input,
         progress=progress,
+        naming=args.naming,
     )
     print(f"reference : {paths['fasta']} (+ .fai), {paths['refflat']}")
     print(f"reads     : {paths['reads']}/{{sample}}_R1.fastq.gz, _R2.fastq.gz")

@@ -13,6 +13,12 @@ response labels (:mod:`.cohort`). Typical single-draw use::
         "reads",
         tumour=TumourSpec(erbb2_copies=20, amplicon_size=500_000),
     )
+
+A GRCh38-shaped genome (:mod:`.human`: chr1-22, X, Y, M, scaffolds, chrEBV, alt
+haplotypes; UCSC or Ensembl names) and a man's sample::
+
+    genome = name_genome(make_genome(seed=1, layout=HUMAN_LAYOUT), "ensembl")
+    simulate_sample(genome, SampleSpec("M1", depth=0.5, seed=3, sex=MALE), "reads")
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from .cohort import (
     write_cohort,
 )
 from .genome import DEFAULT_LAYOUT, SMALL_LAYOUT, Genome, make_genome, write_reference
+from .human import HUMAN_LAYOUT, NAMINGS, name_genome
 from .reads import (
     Fragments,
     SampleSpec,
@@ -35,10 +42,14 @@ from .reads import (
     simulate_fragments,
     write_reads,
 )
-from .tumour import TumourGenome, TumourSpec, make_tumour
+from .tumour import FEMALE, MALE, TumourGenome, TumourSpec, make_tumour
 
 __all__ = [
     "DEFAULT_LAYOUT",
+    "FEMALE",
+    "HUMAN_LAYOUT",
+    "MALE",
+    "NAMINGS",
     "SMALL_LAYOUT",
     "CohortSpec",
     "DrawSpec",
@@ -53,6 +64,7 @@ __all__ = [
     "expected_response",
     "make_genome",
     "make_tumour",
+    "name_genome",
     "preset",
     "simulate_fragments",
     "simulate_sample",

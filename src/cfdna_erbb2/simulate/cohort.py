@@ -3,7 +3,9 @@
 A cohort is healthy-donor normals (tumour fraction 0, for the panel of normals) plus patients,
 each with ONE tumour genome shared by all of their draws and a tumour-fraction trajectory
 over the draws (day 1 = cycle 1 day 1 = baseline, day 22 = cycle 2 day 1, ...).
-The expected response labels follow the project's rules (see :func:`expected_response`).
+Every sample has a sex (women XX, men XY), which shows on a genome with sex chromosomes
+(the ``human`` presets). The expected response labels follow the project's rules
+(see :func:`expected_response`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import yaml
 
 from .genome import DEFAULT_LAYOUT, SMALL_LAYOUT, ChromLayout, Genome, make_genome, write_reference
+from .human import HUMAN_LAYOUT, NAMINGS, name_genome
 from .reads import (
     DEFAULT_READ_LENGTH,
     SampleSpec,
@@ -27,7 +30,16 @@ from .reads import (
     simulate_fragments,
     write_reads,
 )
-from .tumour import NORMAL_COPIES, TumourGenome, TumourSpec, make_tumour
+from .tumour import (
+    FEMALE,
+    MALE,
+    NORMAL_COPIES,
+    SEXES,
+    TumourGenome,
+    TumourSpec,
+    make_tumour,
+    tumour_ploidy,
+)
 
 #: Draws with fewer read pairs than this are not evaluable (default of the response rules).
 MIN_READ_PAIRS = 20_000
@@ -57,6 +69,9 @@ TRUTH_COLUMNS = (
     "expected_response",
     "is_baseline",
 )
+#: Columns truth.tsv adds for a genome with sex chromosomes: the sample's sex and the
+#: tumour's ploidy (mean tumour copy number over the autosomes; empty for normals).
+SEX_TRUTH_COLUMNS = ("sex", "tumour_ploidy")
 #: Columns of samples.tsv, in order.
 SHEET_COLUMNS = ("sample", "patient", "kind", "timepoint", "fq1", "fq2", "bam")
 
@@ -82,18 +97,26 @@ class PatientSpec:
     """A patient: ID, tumour genome design, and draws (earliest is the baseline).
 
     ``design``: the response class the design aims at (documentation only; truth labels are
-    computed from the numbers).
+    computed from the numbers). ``sex``: ``female`` or ``male`` (all draws share it).
     """
 
     patient: str
     tumour: TumourSpec
     draws: tuple[DrawSpec, ...]
     design: str = ""
+    sex: str = FEMALE
+
+    def __post_init__(self) -> None:
+        if self.sex not in SEXES:
+            raise ValueError(f"{self.patient}: sex must be one of {SEXES}, got {self.sex!r}")
 
 
 @dataclass(frozen=True)
 class CohortSpec:
-    """A whole cohort: normals, patients, depths (x), read length (bp) and genome layout."""
+    """A whole cohort: normals, patients, depths (x), read length (bp) and genome layout.
+
+    ``normal_sexes``: the sex of each normal (HD01, HD02, ...); empty means all female.
+    """
 
     name: str
     n_normals: int
@@ -104,6 +127,17 @@ class CohortSpec:
     read_length: int = DEFAULT_READ_LENGTH
     min_read_pairs: int = MIN_READ_PAIRS
     dup_rate: float = 0.05
+    normal_sexes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.normal_sexes and len(self.normal_sexes) != self.n_normals:
+            raise ValueError(f"{self.name}: normal_sexes must list {self.n_normals} sexes")
+        if not set(self.normal_sexes) <= set(SEXES):
+            raise ValueError(f"{self.name}: normal_sexes must be among {SEXES}")
+
+    def normal_sex(self, i: int) -> str:
+        """Sex of the ``i``-th normal (0-based)."""
+        return self.normal_sexes[i] if self.normal_sexes else FEMALE
 
 
 def _demo() -> CohortSpec:
@@ -161,12 +195,57 @@ def _test() -> CohortSpec:
     )
 
 
+def _human() -> CohortSpec:
+    """The demo's response classes on the GRCh38-shaped genome, with both sexes.
+
+    Six normals (three women, three men) and five patients; P01 (a man) falls to reduced
+    then undetectable, P02 (a woman) to undetectable, P03 (a man: gastric cancers carry
+    ERBB2 amplifications too) persists, P04 (a woman) has a 17q arm-gain decoy, and P05 (a
+    man, with a 2 Mb amplicon) has an on-treatment draw too shallow to judge. 0.5x: about
+    128,000 read pairs per sample.
+    """
+    demo = {p.patient: p for p in _demo().patients}
+    p05 = replace(demo["P05"], tumour=replace(demo["P05"].tumour, amplicon_size=2_000_000))
+    return CohortSpec(
+        name="human",
+        n_normals=6,
+        normal_depth=0.5,
+        plasma_depth=0.5,
+        patients=(
+            replace(demo["P01"], sex=MALE),
+            demo["P02"],
+            replace(demo["P03"], sex=MALE),
+            demo["P04"],
+            replace(p05, sex=MALE, design="not_evaluable (2 Mb amplicon; shallow draw)"),
+        ),
+        layout=HUMAN_LAYOUT,
+        normal_sexes=(FEMALE, MALE, FEMALE, MALE, FEMALE, MALE),
+    )
+
+
+def _human_test() -> CohortSpec:
+    """A smaller ``human`` cohort for CI: 4 normals (2 women, 2 men) and P01, P02, P04."""
+    human = _human()
+    return replace(
+        human,
+        name="human-test",
+        n_normals=4,
+        patients=tuple(p for p in human.patients if p.patient in ("P01", "P02", "P04")),
+        normal_sexes=(FEMALE, MALE, FEMALE, MALE),
+    )
+
+
 #: Built-in cohorts by preset name.
-PRESETS: dict[str, Callable[[], CohortSpec]] = {"demo": _demo, "test": _test}
+PRESETS: dict[str, Callable[[], CohortSpec]] = {
+    "demo": _demo,
+    "test": _test,
+    "human": _human,
+    "human-test": _human_test,
+}
 
 
 def preset(name: str) -> CohortSpec:
-    """The built-in cohort ``name`` (``demo`` or ``test``)."""
+    """The built-in cohort ``name`` (``demo``, ``test``, ``human`` or ``human-test``)."""
     try:
         return PRESETS[name]()
     except KeyError:
@@ -221,6 +300,7 @@ def sample_truth(
     """Truth fields of one sample that follow from its design (no patient context)."""
     tf = spec.tumour_fraction if tumour is not None else 0.0
     copies = tumour.erbb2_copies(genome) if tumour is not None else float(NORMAL_COPIES)
+    ploidy = round(tumour_ploidy(genome, tumour), 4) if tumour is not None else None
     pcn = expected_pcn(tf, copies)
     amp = tumour.amplicon if tumour is not None else None
     pairs = spec.n_read_pairs(genome)
@@ -237,7 +317,15 @@ def sample_truth(
         "expected_pcn": round(pcn, 6),
         "expected_log2": round(expected_log2(pcn), 6),
         "expected_amplified": is_amplified(tumour.spec if tumour else None, tf),
+        "sex": spec.sex,
+        "tumour_ploidy": ploidy,
     }
+
+
+def truth_columns(genome: Genome) -> tuple[str, ...]:
+    """Columns of truth.tsv: ``TRUTH_COLUMNS``, plus ``SEX_TRUTH_COLUMNS`` when the genome
+    has sex chromosomes (the original presets' truth.tsv stays as it was)."""
+    return TRUTH_COLUMNS + (SEX_TRUTH_COLUMNS if genome.has_sex_chromosomes else ())
 
 
 def simulate_sample(
@@ -261,7 +349,7 @@ def simulate_sample(
     ``fastq_dir``/``bam_dir``). The returned dict holds the truth.tsv fields available without
     patient context (``sample, depth, read_pairs, tumour_fraction, erbb2_tumour_copies,
     amplicon_chrom, amplicon_start, amplicon_end, arm_gain_17q, expected_pcn, expected_log2,
-    expected_amplified``) plus ``fq1``, ``fq2``, ``bam`` (paths or '') and
+    expected_amplified, sex, tumour_ploidy``) plus ``fq1``, ``fq2``, ``bam`` (paths or '') and
     ``tumour_read_fraction`` (realised share of tumour-derived pairs).
     """
     if tumour is None:
@@ -306,6 +394,7 @@ def plan_cohort(
             read_length=rl,
             dup_rate=cohort.dup_rate,
             seed=derive_seed(seed, "sample", name),
+            sex=cohort.normal_sex(i - 1),
         )
         out.append(PlannedSample(spec, "", "normal", None, None))
     for p in cohort.patients:
@@ -322,6 +411,7 @@ def plan_cohort(
                 dup_rate=cohort.dup_rate,
                 seed=derive_seed(seed, "sample", name),
                 tumour=tspec,
+                sex=p.sex,
             )
             out.append(PlannedSample(spec, p.patient, "plasma", d.day, tumour, d.not_evaluable))
     return out
@@ -386,19 +476,23 @@ def write_cohort(
     depth: float | None = None,
     sheet_input: str = "fastq",
     progress: Callable[[str], None] | None = None,
+    naming: str = "ucsc",
 ) -> dict[str, Path]:
     """Simulate ``cohort`` into ``outdir`` (reference, reads, truth, sheet, config).
 
     ``sheet_input``: ``fastq`` (samples.tsv lists FASTQ) or ``bam`` (lists the true BAMs;
     implies ``bam``). ``depth`` (x) overrides every depth except draws fixed by read count.
-    Returns the main paths by key.
+    ``naming``: contig names in the ``ucsc`` (chr1, chrM) or ``ensembl`` (1, MT) style; the
+    sequence and the reads are the same either way. Returns the main paths by key.
     """
     if sheet_input not in ("fastq", "bam"):
         raise ValueError("sheet_input must be 'fastq' or 'bam'")
+    if naming not in NAMINGS:
+        raise ValueError(f"naming must be one of {NAMINGS}")
     bam = bam or sheet_input == "bam"
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    genome = make_genome(seed, cohort.layout)
+    genome = name_genome(make_genome(seed, cohort.layout), naming)
     ref = write_reference(genome, out / "reference")
     planned = plan_cohort(cohort, genome, seed, depth)
     truth = cohort_truth(genome, planned, cohort.min_read_pairs)
@@ -443,7 +537,7 @@ def write_cohort(
     }
     if bam:
         paths["bam"] = out / "bam"
-    write_tsv(paths["truth"], TRUTH_COLUMNS, truth)
+    write_tsv(paths["truth"], truth_columns(genome), truth)
     write_tsv(paths["samples"], SHEET_COLUMNS, sheet)
     config = {
         "samples": "samples.tsv",

@@ -4,6 +4,9 @@ The genome is a handful of chromosomes with human-like names, regional GC conten
 in blocks of tens to hundreds of kb, repeated segments (low mappability), and N gaps for
 telomeres and centromeres. Genes are written as a UCSC refFlat table; the 17q12 neighbours
 of ERBB2 keep their GRCh38 order, sizes and spacing, shifted to the synthetic chr17.
+A layout may also hold contigs other than autosomes (each ``ChromLayout`` has a role): sex
+chromosomes, chrM, a virus, unplaced scaffolds, and alt haplotypes built as diverged copies
+of a stretch of their chromosome (see :mod:`.human` for a GRCh38-shaped layout).
 
 All coordinates are 0-based, half-open, in bp. ``Genome.seq`` holds every chromosome
 concatenated (uppercase ASCII codes); ``Genome.offsets[i]`` is where chromosome ``i`` starts.
@@ -11,7 +14,7 @@ concatenated (uppercase ASCII codes); ``Genome.offsets[i]`` is where chromosome 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -35,6 +38,10 @@ REPEAT_FRACTION = 0.03
 REPEAT_MIN_BP, REPEAT_MAX_BP, REPEAT_DIVERGENCE = 2_000, 20_000, 0.005
 #: No repeats within this distance (bp) of ERBB2, so the gene itself stays uniquely mappable.
 REPEAT_EXCLUSION_BP = 300_000
+#: Substitution rate of an alt haplotype against the stretch of its chromosome it copies.
+#: Real alt haplotypes differ by far less (~0.1-1%); 3% keeps most paired reads of the
+#: primary chromosome uniquely placed by bwa mem (MAPQ >= 20) without alt-aware mapping.
+ALT_DIVERGENCE = 0.03
 #: Number of genes placed outside 17q12 (the issue asks for at least 100).
 N_OTHER_GENES = 150
 
@@ -54,21 +61,61 @@ LOCUS_17Q12_GRCH38: tuple[tuple[str, int, int, str], ...] = (
 )
 
 
+#: Contig roles. Autosomes and sex chromosomes are the primary chromosomes (telomere gaps,
+#: genes, copy-number events); the others are what real references add to them.
+AUTOSOME, CHROM_X, CHROM_Y = "autosome", "X", "Y"
+MITO, VIRUS, UNPLACED, ALT = "mito", "virus", "unplaced", "alt"
+ROLES = (AUTOSOME, CHROM_X, CHROM_Y, MITO, VIRUS, UNPLACED, ALT)
+PRIMARY_ROLES = (AUTOSOME, CHROM_X, CHROM_Y)
+
+
 @dataclass(frozen=True)
 class ChromLayout:
-    """One chromosome's design: name, length (bp) and centromere gap start (bp)."""
+    """One contig's design: name, length (bp) and centromere gap start (bp).
+
+    ``centromere_bp``: width of the centromere N gap (0: none). ``gaps``: further N gaps
+    (start, end) in bp (heterochromatin, acrocentric p arms, masked PARs). ``role``: one of
+    ``ROLES``; only primary chromosomes get telomere gaps and genes. ``erbb2_start``: where
+    ERBB2 starts (bp) on the chromosome that carries the 17q12 locus, else ``None``.
+    ``copy_of``: for an alt haplotype, the (chromosome, start, end) it is a diverged copy of.
+    """
 
     name: str
     length: int
     centromere_start: int
+    centromere_bp: int = CENTROMERE_N_BP
+    gaps: tuple[tuple[int, int], ...] = ()
+    role: str = AUTOSOME
+    erbb2_start: int | None = None
+    copy_of: tuple[str, int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"{self.name}: role must be one of {ROLES}, got {self.role!r}")
+        if self.copy_of is not None and self.copy_of[2] - self.copy_of[1] != self.length:
+            raise ValueError(f"{self.name}: length must equal the copied stretch")
+
+    @property
+    def is_primary(self) -> bool:
+        """An autosome or a sex chromosome."""
+        return self.role in PRIMARY_ROLES
+
+    def n_gaps(self) -> list[tuple[int, int]]:
+        """Every N gap (start, end) in bp: telomeres (primary only), centromere, ``gaps``."""
+        out = []
+        if self.is_primary:
+            out += [(0, TELOMERE_N_BP), (self.length - TELOMERE_N_BP, self.length)]
+        if self.centromere_bp:
+            out.append((self.centromere_start, self.centromere_start + self.centromere_bp))
+        return out + list(self.gaps)
 
 
+#: Where ERBB2 starts on the synthetic chr17 (bp).
+ERBB2_START = 4_650_000
 #: chr17 layout: p arm 1.4 Mb, centromere gap 1.4-1.6 Mb, ERBB2 at 4.65 Mb (3.05 Mb from the
 #: centromere, 3.5 Mb from the q telomere), so a 2 Mb amplicon still has flanks on both sides.
 #: The q arm (6.6 Mb) is kept short so that a whole-arm 17q gain stays < 35% of the genome.
-CHR17 = ChromLayout("chr17", 8_200_000, 1_400_000)
-#: Where ERBB2 starts on the synthetic chr17 (bp).
-ERBB2_START = 4_650_000
+CHR17 = ChromLayout("chr17", 8_200_000, 1_400_000, erbb2_start=ERBB2_START)
 
 #: Default layout: 21 Mb.
 DEFAULT_LAYOUT: tuple[ChromLayout, ...] = (
@@ -88,7 +135,11 @@ SMALL_LAYOUT: tuple[ChromLayout, ...] = (
 )
 
 _ACGT = np.frombuffer(b"ACGT", dtype=np.uint8)
+_CODE = np.zeros(256, dtype=np.uint8)
+_CODE[_ACGT] = np.arange(4, dtype=np.uint8)
 _N = ord("N")
+#: Base by (is G/C, second bit): A or T when not G/C, C or G when G/C.
+_BY_GC_BIT = np.frombuffer(b"ATCG", dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -122,7 +173,8 @@ class Genome:
 
     ``seq`` is uppercase ASCII (A, C, G, T, N) of every chromosome end to end; ``offsets`` and
     ``lengths`` (bp) locate each chromosome in it. ``centromeres`` maps a chromosome to its
-    gap (start, end) in chromosome coordinates.
+    gap (start, end) in chromosome coordinates. ``roles`` gives each contig's role (see
+    ``ROLES``); empty means every contig is an autosome.
     """
 
     names: tuple[str, ...]
@@ -131,6 +183,33 @@ class Genome:
     centromeres: dict[str, tuple[int, int]]
     genes: tuple[Gene, ...]
     seed: int
+    roles: tuple[str, ...] = ()
+
+    def role(self, i: int) -> str:
+        """Role of contig ``i`` (``AUTOSOME`` unless ``roles`` says otherwise)."""
+        return self.roles[i] if self.roles else AUTOSOME
+
+    def indices(self, *roles: str) -> list[int]:
+        """Indices of the contigs with any of ``roles``, in order."""
+        return [i for i in range(len(self.names)) if self.role(i) in roles]
+
+    @property
+    def has_sex_chromosomes(self) -> bool:
+        """Whether the genome has a chrX (so that samples differ by sex)."""
+        return bool(self.indices(CHROM_X))
+
+    def renamed(self, names: dict[str, str]) -> Genome:
+        """The same genome with contigs renamed by ``names`` (absent names are kept)."""
+
+        def new(name: str) -> str:
+            return names.get(name, name)
+
+        return replace(
+            self,
+            names=tuple(new(n) for n in self.names),
+            centromeres={new(k): v for k, v in self.centromeres.items()},
+            genes=tuple(replace(g, chrom=new(g.chrom)) for g in self.genes),
+        )
 
     @cached_property
     def offsets(self) -> I64:
@@ -144,10 +223,28 @@ class Genome:
 
     @cached_property
     def valid_intervals(self) -> tuple[I64, I64]:
-        """Global (starts, ends) of the maximal runs without N, in bp."""
+        """Global (starts, ends) of the maximal runs without N within a contig, in bp."""
         is_n = np.concatenate(([True], self.seq == _N, [True]))
         edges = np.flatnonzero(np.diff(is_n.astype(np.int8)))
-        return edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
+        starts, ends = edges[0::2].astype(np.int64), edges[1::2].astype(np.int64)
+        # Contigs without N at their ends (chrM, scaffolds) touch: split runs at contig starts.
+        bounds = self.offsets[1:]
+        j = np.searchsorted(starts, bounds, side="right") - 1
+        k = np.maximum(j, 0)
+        inside = bounds[(j >= 0) & (bounds > starts[k]) & (bounds < ends[k])]
+        if inside.size:
+            starts = np.sort(np.concatenate((starts, inside)))
+            ends = np.sort(np.concatenate((ends, inside)))
+        return starts, ends
+
+    @cached_property
+    def acgt_lengths(self) -> I64:
+        """Bases that are not N (bp) per contig."""
+        starts, ends = self.valid_intervals
+        contig = np.searchsorted(self.offsets, starts, side="right") - 1
+        return np.bincount(contig, weights=ends - starts, minlength=len(self.names)).astype(
+            np.int64
+        )
 
     @cached_property
     def acgt_length(self) -> int:
@@ -175,7 +272,8 @@ class Genome:
         return int(self.offsets[self.chrom_index(chrom)]) + pos
 
     def gene(self, name: str) -> Gene:
-        """The gene called ``name``; raises KeyError if absent."""
+        """The first gene called ``name`` (primary chromosomes come before alt contigs, so an
+        alt copy of a gene is never returned); raises KeyError if absent."""
         for g in self.genes:
             if g.name == name:
                 return g
@@ -200,12 +298,10 @@ def _gc_track(rng: np.random.Generator, length: int) -> npt.NDArray[np.float64]:
 def _random_sequence(rng: np.random.Generator, length: int) -> U8:
     """Random bases whose GC content follows a block-wise GC track."""
     gc = _gc_track(rng, length)
-    u = rng.random(length)
-    is_gc = u < gc
+    is_gc = rng.random(length) < gc
     # Within each class pick one of the two bases with a second, independent bit.
     second = rng.random(length) < 0.5
-    code = np.where(is_gc, 1 + second * 1, np.where(second, 3, 0))  # A=0 C=1 G=2 T=3
-    return _ACGT[code]
+    return _BY_GC_BIT[(is_gc.view(np.uint8) << 1) | second.view(np.uint8)]
 
 
 def _add_repeats(rng: np.random.Generator, seq: U8, avoid: tuple[int, int]) -> None:
@@ -283,25 +379,39 @@ def locus_17q12(erbb2_start: int = ERBB2_START) -> list[tuple[str, int, int, str
     return [(n, s + shift, e + shift, strand) for n, s, e, strand in LOCUS_17Q12_GRCH38]
 
 
+def locus_chromosome(layout: tuple[ChromLayout, ...]) -> ChromLayout:
+    """The layout's chromosome that carries the 17q12 locus (the one with ``erbb2_start``)."""
+    found = [c for c in layout if c.erbb2_start is not None]
+    if len(found) != 1:
+        raise ValueError("layout must have exactly one chromosome with erbb2_start (chr17)")
+    return found[0]
+
+
 def _place_genes(
     rng: np.random.Generator,
     layout: tuple[ChromLayout, ...],
     centromeres: dict[str, tuple[int, int]],
 ) -> tuple[Gene, ...]:
-    """The 17q12 locus plus ``N_OTHER_GENES`` random genes outside N gaps and 17q12."""
+    """The 17q12 locus plus ``N_OTHER_GENES`` random genes outside N gaps and 17q12, on the
+    primary chromosomes; alt contigs copied from a stretch get that stretch's genes too."""
+    chr17 = locus_chromosome(layout)
+    assert chr17.erbb2_start is not None
     genes = [
-        _make_transcript(rng, n, CHR17.name, s, e, strand) for n, s, e, strand in locus_17q12()
+        _make_transcript(rng, n, chr17.name, s, e, strand)
+        for n, s, e, strand in locus_17q12(chr17.erbb2_start)
     ]
     locus = (genes[0].start - 200_000, genes[-1].end + 200_000)
-    taken: dict[str, list[tuple[int, int]]] = {c.name: [] for c in layout}
-    taken[CHR17.name].append(locus)
-    for c in layout:
+    primary = [c for c in layout if c.is_primary]
+    taken: dict[str, list[tuple[int, int]]] = {c.name: [] for c in primary}
+    taken[chr17.name].append(locus)
+    for c in primary:
         cs, ce = centromeres[c.name]
         taken[c.name] += [(0, TELOMERE_N_BP), (cs, ce), (c.length - TELOMERE_N_BP, c.length)]
-    weights = np.array([c.length for c in layout], dtype=np.float64)
+        taken[c.name] += list(c.gaps)
+    weights = np.array([c.length for c in primary], dtype=np.float64)
     n_placed = 0
     while n_placed < N_OTHER_GENES:
-        c = layout[int(rng.choice(len(layout), p=weights / weights.sum()))]
+        c = primary[int(rng.choice(len(primary), p=weights / weights.sum()))]
         length = int(rng.lognormal(np.log(25_000), 0.8))
         length = int(np.clip(length, 2_000, 300_000))
         start = int(rng.integers(0, c.length - length))
@@ -313,38 +423,82 @@ def _place_genes(
         name = f"SIM{c.name.removeprefix('chr')}G{n_placed:03d}"
         strand = "+" if rng.random() < 0.5 else "-"
         genes.append(_make_transcript(rng, name, c.name, start, end, strand))
+    genes += [g for c in layout for g in _copied_genes(c, genes)]
     order = {c.name: i for i, c in enumerate(layout)}
     return tuple(sorted(genes, key=lambda g: (order[g.chrom], g.start, g.name)))
+
+
+def _copied_genes(contig: ChromLayout, genes: list[Gene]) -> list[Gene]:
+    """The genes lying wholly inside the stretch an alt contig copies, in its coordinates
+    (UCSC's refFlat lists ERBB2 on the 17q12 alt haplotype as well as on chr17)."""
+    if contig.copy_of is None:
+        return []
+    chrom, start, end = contig.copy_of
+    out = []
+    for g in genes:
+        if g.chrom == chrom and start <= g.start and g.end <= end:
+            out.append(
+                replace(
+                    g,
+                    chrom=contig.name,
+                    start=g.start - start,
+                    end=g.end - start,
+                    cds_start=g.cds_start - start,
+                    cds_end=g.cds_end - start,
+                    exon_starts=tuple(x - start for x in g.exon_starts),
+                    exon_ends=tuple(x - start for x in g.exon_ends),
+                )
+            )
+    return out
+
+
+def _copy_alts(
+    seed: int, layout: tuple[ChromLayout, ...], seq: U8, offsets: npt.NDArray[np.int64]
+) -> None:
+    """Overwrite each alt contig (in place) with its stretch, diverged by ``ALT_DIVERGENCE``."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xA17]))
+    index = {c.name: i for i, c in enumerate(layout)}
+    for i, c in enumerate(layout):
+        if c.copy_of is None:
+            continue
+        chrom, start, end = c.copy_of
+        src = int(offsets[index[chrom]])
+        copy = seq[src + start : src + end].copy()
+        mut = (rng.random(copy.size) < ALT_DIVERGENCE) & (copy != _N)
+        # A substitution to one of the three other bases.
+        code = (_CODE[copy[mut]] + rng.integers(1, 4, int(mut.sum()))) % 4
+        copy[mut] = _ACGT[code]
+        dst = int(offsets[i])
+        seq[dst : dst + c.length] = copy
 
 
 def make_genome(seed: int = 1, layout: tuple[ChromLayout, ...] = DEFAULT_LAYOUT) -> Genome:
     """Build a synthetic genome deterministically from ``seed``.
 
-    ``layout`` must contain ``CHR17`` (the ERBB2 locus is placed on it). Takes about a
-    second for the default ~21 Mb.
+    ``layout`` must have one chromosome with ``erbb2_start`` (chr17: the ERBB2 locus is placed
+    on it). Takes about a second for the default ~21 Mb.
     """
-    if CHR17 not in layout:
-        raise ValueError(f"layout must include {CHR17}")
+    chr17 = locus_chromosome(layout)
+    assert chr17.erbb2_start is not None
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9E4E]))
     pieces: list[U8] = []
     centromeres: dict[str, tuple[int, int]] = {}
     for c in layout:
         s = _random_sequence(rng, c.length)
-        s[:TELOMERE_N_BP] = _N
-        s[c.length - TELOMERE_N_BP :] = _N
-        cen = (c.centromere_start, c.centromere_start + CENTROMERE_N_BP)
-        s[cen[0] : cen[1]] = _N
-        centromeres[c.name] = cen
+        for a, b in c.n_gaps():
+            s[a:b] = _N
+        centromeres[c.name] = (c.centromere_start, c.centromere_start + c.centromere_bp)
         pieces.append(s)
     seq = np.concatenate(pieces)
-    offsets = np.concatenate(([0], np.cumsum([c.length for c in layout])[:-1]))
-    chr17_off = int(offsets[layout.index(CHR17)])
+    offsets = np.concatenate(([0], np.cumsum([c.length for c in layout])[:-1])).astype(np.int64)
+    chr17_off = int(offsets[layout.index(chr17)])
     avoid = (
-        chr17_off + ERBB2_START - REPEAT_EXCLUSION_BP,
-        chr17_off + ERBB2_START + REPEAT_EXCLUSION_BP,
+        chr17_off + chr17.erbb2_start - REPEAT_EXCLUSION_BP,
+        chr17_off + chr17.erbb2_start + REPEAT_EXCLUSION_BP,
     )
     _add_repeats(rng, seq, avoid)
     genes = _place_genes(rng, layout, centromeres)
+    _copy_alts(seed, layout, seq, offsets)
     return Genome(
         names=tuple(c.name for c in layout),
         lengths=tuple(c.length for c in layout),
@@ -352,6 +506,7 @@ def make_genome(seed: int = 1, layout: tuple[ChromLayout, ...] = DEFAULT_LAYOUT)
         centromeres=centromeres,
         genes=genes,
         seed=seed,
+        roles=tuple(c.role for c in layout),
     )
 
 

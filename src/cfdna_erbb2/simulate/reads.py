@@ -1,8 +1,9 @@
 """Paired-end cfDNA reads from a mixture of a diploid normal genome and a tumour genome.
 
 Fragments are placed with density proportional to the plasma copy number
-``TF * C(x) + 2 * (1 - TF)`` (``C`` the tumour copy number, ``TF`` the tumour fraction of
-genome copies); each fragment is tumour-derived with probability ``TF * C / pCN``. Lengths
+``TF * C(x) + N(x) * (1 - TF)`` (``C`` the tumour copy number, ``N`` the normal one: 2 on
+autosomes, by sex on chrX/chrY; ``TF`` the tumour fraction of genome copies); each fragment
+is tumour-derived with probability ``TF * C / pCN``. Lengths
 follow a cfDNA-like distribution (mono-nucleosome mode near 167 bp with a 10 bp ladder below
 it and a di-nucleosome peak; tumour fragments shorter). A smooth, sample-specific GC bias is
 applied by rejection sampling; PCR duplicates are exact copies of a fragment with their own
@@ -28,7 +29,7 @@ import numpy.typing as npt
 import pysam
 
 from .genome import Genome, complement
-from .tumour import NORMAL_COPIES, TumourGenome, TumourSpec, copy_number_track
+from .tumour import FEMALE, NORMAL_COPIES, SEXES, TumourGenome, TumourSpec, copy_number_track
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -83,6 +84,8 @@ class SampleSpec:
     drawn from ``gc_seed`` (default: ``seed``). ``seed``: all other randomness.
     ``tumour``: the patient's tumour design (``None`` for a healthy donor); used by
     :func:`~cfdna_erbb2.simulate.cohort.simulate_sample` when no tumour is passed to it.
+    ``sex``: ``female`` (two X, no Y) or ``male`` (one X, one Y); matters only for a genome
+    with sex chromosomes.
     """
 
     name: str
@@ -96,8 +99,11 @@ class SampleSpec:
     gc_seed: int | None = None
     seed: int = 0
     tumour: TumourSpec | None = None
+    sex: str = FEMALE
 
     def __post_init__(self) -> None:
+        if self.sex not in SEXES:
+            raise ValueError(f"sex must be one of {SEXES}, got {self.sex!r}")
         if not 0.0 <= self.tumour_fraction <= 1.0:
             raise ValueError(f"tumour_fraction must be in [0, 1], got {self.tumour_fraction}")
         if self.read_pairs is None and self.depth <= 0:
@@ -184,21 +190,23 @@ class Fragments:
 
 
 def _sampling_intervals(
-    genome: Genome, tumour: TumourGenome | None, tf: float
+    genome: Genome, tumour: TumourGenome | None, tf: float, sex: str = FEMALE
 ) -> tuple[I64, I64, F64, F64]:
     """Elementary intervals free of N with constant copy number.
 
     Returns (starts, lengths in bp, plasma copy number, probability a fragment is tumour).
     """
-    bps, copies = copy_number_track(genome, tumour)
+    bps, copies = copy_number_track(genome, tumour, sex)
+    n_bps, n_copies = copy_number_track(genome, None, sex)
     vs, ve = genome.valid_intervals
-    cuts = np.unique(np.concatenate((bps, vs, ve)))
+    cuts = np.unique(np.concatenate((bps, n_bps, vs, ve)))
     starts, ends = cuts[:-1], cuts[1:]
     j = np.searchsorted(vs, starts, side="right") - 1
     valid = (j >= 0) & (starts < ve[np.maximum(j, 0)])
     c = copies[np.searchsorted(bps, starts, side="right") - 1]
-    starts, ends, c = starts[valid], ends[valid], c[valid]
-    pcn = tf * c + NORMAL_COPIES * (1 - tf)
+    normal = n_copies[np.searchsorted(n_bps, starts, side="right") - 1]
+    starts, ends, c, normal = starts[valid], ends[valid], c[valid], normal[valid]
+    pcn = tf * c + normal * (1 - tf)
     p_tum = np.divide(tf * c, pcn, out=np.zeros_like(pcn), where=pcn > 0)
     return starts, ends - starts, pcn, p_tum
 
@@ -217,7 +225,7 @@ def simulate_fragments(genome: Genome, tumour: TumourGenome | None, spec: Sample
     n_dup = int(rng.binomial(n, spec.dup_rate)) if n else 0
     n_unique = n - n_dup
     tf = spec.tumour_fraction if tumour is not None else 0.0
-    iv_start, iv_len, pcn, p_tum = _sampling_intervals(genome, tumour, tf)
+    iv_start, iv_len, pcn, p_tum = _sampling_intervals(genome, tumour, tf, spec.sex)
     weights = iv_len * pcn
     weights = weights / weights.sum()
     gc_bias = GcBias.for_sample(
@@ -242,7 +250,9 @@ def simulate_fragments(genome: Genome, tumour: TumourGenome | None, spec: Sample
         end = start + length
         ok = end <= valid_ends[np.searchsorted(valid_ends, start, side="right")]
         if spec.gc_bias_strength > 0:
-            gc = (gc_cum[end] - gc_cum[start]) / length
+            # A rejected fragment may run past the genome's end when the last contig has no
+            # N at its end: clip it so that its GC is still defined.
+            gc = (gc_cum[np.minimum(end, gc_cum.size - 1)] - gc_cum[start]) / length
             ok &= rng.random(m) < gc_bias.weight(gc)
         else:
             rng.random(m)  # keep the random stream independent of the GC-bias switch

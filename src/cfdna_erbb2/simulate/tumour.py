@@ -11,13 +11,23 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .genome import CHR17, Genome
+from .genome import ALT, AUTOSOME, CHROM_X, CHROM_Y, MITO, VIRUS, Genome
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 #: Copy number of a normal (diploid) genome.
 NORMAL_COPIES = 2
+#: Sexes of a sample: women carry two X and no Y, men one X and one Y (the pseudo-autosomal
+#: regions are not modelled: chrY's are N, as in the GRCh38 analysis sets).
+FEMALE, MALE = "female", "male"
+SEXES = (FEMALE, MALE)
+SEX_CHROMOSOME_COPIES = {FEMALE: {CHROM_X: 2, CHROM_Y: 0}, MALE: {CHROM_X: 1, CHROM_Y: 1}}
+#: Share of read pairs from chrM and from the EBV genome in a normal sample (a small fixed
+#: share, not a model: plasma mtDNA is short and degraded, so despite hundreds of copies per
+#: cell it gives well under 1% of low-pass reads; EBV DNA is rarer still in healthy donors).
+MITO_READ_FRACTION = 0.0005
+VIRUS_READ_FRACTION = 0.0001
 #: Allowed focal ERBB2 amplicon copy numbers (absolute copies in the tumour genome). Clinical
 #: HER2 amplification is ERBB2/CEP17 >= 2 (ASCO/CAP 2018); plasma studies see 4 to ~60.
 AMPLICON_COPIES_RANGE = (4.0, 60.0)
@@ -100,6 +110,29 @@ class TumourGenome:
         return self.copies_at(g.chrom, (g.start + g.end) // 2)
 
 
+def germline_copies(genome: Genome, sex: str = FEMALE) -> F64:
+    """Copies of each contig in a normal cell of ``sex`` (per contig, in ``genome.names`` order).
+
+    Autosomes and unplaced scaffolds: 2; chrX/chrY by sex; alt haplotypes: 0 (the sample's
+    17q12 is chr17's; reads reach an alt only by mismapping); chrM and the virus: as many
+    copies as give them ``MITO_READ_FRACTION`` and ``VIRUS_READ_FRACTION`` of the reads.
+    """
+    if sex not in SEXES:
+        raise ValueError(f"sex must be one of {SEXES}, got {sex!r}")
+    roles = [genome.role(i) for i in range(len(genome.names))]
+    fixed = {ALT: 0, MITO: 0, VIRUS: 0, **SEX_CHROMOSOME_COPIES[sex]}
+    copies = np.array([fixed.get(r, NORMAL_COPIES) for r in roles], dtype=np.float64)
+    acgt = genome.acgt_lengths.astype(np.float64)
+    nuclear = float((copies * acgt).sum())
+    extra = {MITO: MITO_READ_FRACTION, VIRUS: VIRUS_READ_FRACTION}
+    present = {r: f for r, f in extra.items() if r in roles}
+    scale = nuclear / (1 - sum(present.values()))
+    for i, r in enumerate(roles):
+        if r in present:
+            copies[i] = present[r] * scale / acgt[i] / roles.count(r)
+    return copies
+
+
 def amplicon_interval(genome: Genome, size: int, offset: int) -> tuple[str, int, int]:
     """The amplicon (chrom, start, end) of ``size`` bp centred ``offset`` bp from ERBB2's middle.
 
@@ -119,15 +152,17 @@ def _broad_events(genome: Genome, fraction: float, rng: np.random.Generator) -> 
     """Non-overlapping broad gains/losses covering about ``fraction`` of the genome, off 17q."""
     target = fraction * genome.total_length
     forbidden: dict[str, list[tuple[int, int]]] = {n: [] for n in genome.names}
-    chr17_length = genome.lengths[genome.chrom_index(CHR17.name)]
-    forbidden[CHR17.name].append((genome.centromeres[CHR17.name][0], chr17_length))
+    chr17 = genome.gene("ERBB2").chrom
+    chr17_length = genome.lengths[genome.chrom_index(chr17)]
+    forbidden[chr17].append((genome.centromeres[chr17][0], chr17_length))
     events: list[Segment] = []
     covered = 0
-    weights = np.asarray(genome.lengths, dtype=np.float64)
+    autosomes = genome.indices(AUTOSOME)
+    weights = np.asarray([genome.lengths[i] for i in autosomes], dtype=np.float64)
     attempts = 0
     while covered < target and attempts < 10_000:
         attempts += 1
-        i = int(rng.choice(len(genome.names), p=weights / weights.sum()))
+        i = autosomes[int(rng.choice(len(autosomes), p=weights / weights.sum()))]
         chrom, length = genome.names[i], genome.lengths[i]
         size = int(rng.integers(*BROAD_SIZE_RANGE))
         size = min(size, int(target - covered) + BROAD_SIZE_RANGE[0], length // 2)
@@ -145,15 +180,17 @@ def _broad_events(genome: Genome, fraction: float, rng: np.random.Generator) -> 
 def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
     """Build the tumour genome described by ``spec`` (deterministic in ``spec.seed``).
 
-    Broad events avoid the chr17 q arm, and their total is capped so that, with any 17q arm
-    gain, less than 35% of the genome departs from diploid.
+    Broad events fall on autosomes and avoid the chr17 q arm, and their total is capped so
+    that, with any 17q arm gain, less than 35% of the genome departs from diploid. Sex
+    chromosomes keep the patient's germline copies.
     """
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x7A3]))
     events: list[Segment] = []
     arm_fraction = 0.0
     if spec.arm_gain_17q is not None:
-        qs, qe = genome.q_arm(CHR17.name)
-        events.append(Segment(CHR17.name, qs, qe, float(spec.arm_gain_17q)))
+        chr17 = genome.gene("ERBB2").chrom
+        qs, qe = genome.q_arm(chr17)
+        events.append(Segment(chr17, qs, qe, float(spec.arm_gain_17q)))
         arm_fraction = (qe - qs) / genome.total_length
     broad = max(0.0, min(spec.broad_fraction, MAX_BROAD_FRACTION - arm_fraction))
     events = _broad_events(genome, broad, rng) + events
@@ -164,25 +201,44 @@ def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
     return TumourGenome(spec=spec, events=tuple(events), amplicon=amplicon)
 
 
-def copy_number_track(genome: Genome, tumour: TumourGenome | None) -> tuple[I64, F64]:
-    """Tumour copy number as a global step function: (breakpoints, copies).
+def copy_number_track(
+    genome: Genome, tumour: TumourGenome | None, sex: str = FEMALE
+) -> tuple[I64, F64]:
+    """Copy number as a global step function: (breakpoints, copies).
 
-    ``breakpoints`` (bp, global coordinates) start with 0 and end with the genome length;
-    ``copies[i]`` holds on ``[breakpoints[i], breakpoints[i+1])``. ``None`` means diploid.
+    The tumour's events over the germline copies of ``sex`` (:func:`germline_copies`);
+    ``tumour=None`` gives the normal genome. ``breakpoints`` (bp, global coordinates) start
+    with 0 and end with the genome length; ``copies[i]`` holds on
+    ``[breakpoints[i], breakpoints[i+1])``.
     """
     total = genome.total_length
-    if tumour is None or not tumour.events:
-        return np.array([0, total], dtype=np.int64), np.array([float(NORMAL_COPIES)])
+    germline = germline_copies(genome, sex)
     offsets = genome.offsets
     bounds = {0, total}
+    # Contig starts where the germline copy number changes (none in an all-autosome genome).
+    changes = np.flatnonzero(np.diff(germline)) + 1
+    bounds.update(int(offsets[i]) for i in changes)
     glob = []
-    for s in tumour.events:
+    for s in tumour.events if tumour is not None else ():
         off = int(offsets[genome.chrom_index(s.chrom)])
         glob.append((off + s.start, off + s.end, s.copies))
         bounds.update((off + s.start, off + s.end))
     bps = np.array(sorted(bounds), dtype=np.int64)
-    copies = np.full(bps.size - 1, float(NORMAL_COPIES))
+    contig = np.searchsorted(offsets, bps[:-1], side="right") - 1
+    copies = germline[contig]
     for start, end, c in glob:  # later events override earlier ones
         i, j = np.searchsorted(bps, [start, end])
         copies[i:j] = c
     return bps, copies
+
+
+def tumour_ploidy(genome: Genome, tumour: TumourGenome, sex: str = FEMALE) -> float:
+    """Mean tumour copy number over the autosomes' non-N bases (copies)."""
+    bps, copies = copy_number_track(genome, tumour, sex)
+    starts, ends = genome.valid_intervals
+    contig = np.searchsorted(genome.offsets, starts, side="right") - 1
+    auto = np.isin(contig, genome.indices(AUTOSOME))
+    # Integral of the step function from 0 to x, exact at every point.
+    area = np.concatenate(([0.0], np.cumsum(copies * np.diff(bps))))
+    covered = np.interp(ends[auto], bps, area) - np.interp(starts[auto], bps, area)
+    return float(covered.sum() / (ends[auto] - starts[auto]).sum())
