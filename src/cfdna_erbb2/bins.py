@@ -139,6 +139,27 @@ def read_exclusions(paths: Sequence[str | Path], contigs: Sequence[str]) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
+def subtract_regions(regions: pd.DataFrame, exclude: pd.DataFrame) -> pd.DataFrame:
+    """``regions`` (chromosome, start, end; 0-based half-open) less every ``exclude``
+    interval, split where an excluded interval falls inside; order kept."""
+    rows: list[tuple[str, int, int]] = []
+    by_chrom = {c: g.sort_values("start") for c, g in exclude.groupby("chromosome")}
+    for chrom, start, end in regions[["chromosome", "start", "end"]].itertuples(index=False):
+        pieces = [(int(start), int(end))]
+        cut = by_chrom.get(chrom)
+        if cut is not None:
+            hits = cut[(cut["start"] < end) & (cut["end"] > start)]
+            for c_start, c_end in hits[["start", "end"]].itertuples(index=False):
+                pieces = [
+                    part
+                    for a, b in pieces
+                    for part in ((a, min(b, int(c_start))), (max(a, int(c_end)), b))
+                    if part[1] > part[0]
+                ]
+        rows += [(chrom, a, b) for a, b in pieces]
+    return pd.DataFrame(rows, columns=["chromosome", "start", "end"])
+
+
 def write_target_bins(
     access: str | Path,
     refflat: str | Path,
@@ -154,10 +175,12 @@ def write_target_bins(
     from skgenome import GenomicArray, tabio
 
     regions = tabio.read_auto(str(access))
+    table = regions.data[["chromosome", "start", "end"]]
     if contigs is not None:
-        regions = regions[regions.chromosome.isin(list(contigs))]
+        table = table[table["chromosome"].isin(list(contigs))]
     if exclude is not None and len(exclude):
-        regions = regions.subtract(GenomicArray(exclude.astype({"start": int, "end": int})))
+        table = subtract_regions(table, exclude)
+    regions = GenomicArray(table.reset_index(drop=True))
     regions = target.do_target(regions, str(refflat), False, True, float(size))
     tabio.write(regions, str(out), "bed4")
     return [str(label) for label in regions["gene"]]

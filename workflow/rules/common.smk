@@ -169,6 +169,29 @@ def bin_depth_qc(wildcards):
     return expand("results/qc/{sample}.bam_qc.json", sample=chosen)
 
 
+#: The ENCODE blacklists shipped with the workflow, by the build check_gene_matches_build
+#: recognises (resources/blacklists/README.md).
+BLACKLISTS = {
+    "GRCh38": str(
+        Path(workflow.basedir) / "resources/blacklists/hg38-blacklist.v2.bed.gz"
+    ),
+    "GRCh37": str(
+        Path(workflow.basedir) / "resources/blacklists/hg19-blacklist.v2.bed.gz"
+    ),
+}
+
+
+def exclusion_beds(wildcards):
+    """BED files of regions left out of the bins (config bins.exclude; for "auto", the
+    shipped blacklists, of which the bins script takes the one of the FASTA's build)."""
+    chosen = config["bins"]["exclude"]
+    if chosen == "none":
+        return []
+    if chosen == "auto":
+        return list(BLACKLISTS.values())
+    return list(chosen)
+
+
 def normal_qc(wildcards):
     return expand("results/qc/{sample}.bam_qc.json", sample=NORMALS)
 

@@ -88,6 +88,7 @@ rule bins:
         fai="results/reference/genome.fa.fai",
         refflat=config["reference"]["refflat"],
         qc=bin_depth_qc,
+        exclude=exclusion_beds,
     output:
         target="results/reference/bins.target.bed",
         info="results/reference/bins.json",
@@ -98,5 +99,6 @@ rule bins:
     params:
         bins=config["bins"],
         gene=config["gene"],
+        blacklists=BLACKLISTS,
     script:
         "../scripts/bins.py"
