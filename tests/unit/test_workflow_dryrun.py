@@ -11,6 +11,7 @@ import gzip
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -315,3 +316,23 @@ def test_slurm_jobs_larger_than_any_node_stop_the_run_before_submission(
     if stops:
         assert "--max-threads 2" in said(run)
     assert (bin_dir / "sbatch.calls").exists() is not stops
+
+
+def test_a_missing_tool_stops_the_run_before_any_job_with_the_fix(tmp_path: Path) -> None:
+    """Issue 12: run outside the project's environment, the workflow used to fail ten
+    minutes in, at the first CNVkit job; now it stops at once and says how to fix it."""
+    study = make_study(tmp_path, COHORT)
+    # The user's PATH without the project's environment (.venv/bin, where CNVkit lives).
+    path = os.pathsep.join(
+        d for d in os.environ.get("PATH", "").split(os.pathsep) if Path(d) != BIN and d
+    )
+    if shutil.which("cnvkit.py", path=path):
+        pytest.skip("CNVkit is installed outside the project's environment on this machine")
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--directory", str(study),
+           "--configfile", str(study / "config.yaml"), "--cores", "1", "-n"]  # fmt: skip
+    env = {**os.environ, "PATH": path}
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode != 0
+    assert "Missing tools: CNVkit" in said(result)
+    assert "bin/activate" in said(result) and "--sdm conda" in said(result)
+    assert not (study / "results").exists()

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,28 @@ try:
     )
 except InputError as exc:
     raise WorkflowError(f"Bad input: {exc}") from None
+
+# Every command the rules run must be found before any job starts, unless Snakemake deploys
+# the rules' own conda environments (--sdm conda) or containers.
+TOOLS = {
+    "bwa": "bwa (Debian: bwa)",
+    "samtools": "samtools (Debian: samtools)",
+    "cnvkit.py": "CNVkit (pip: cnvkit)",
+    "Rscript": "R with DNAcopy for CBS (Debian: r-bioc-dnacopy)",
+}
+_deploy = {str(m).lower() for m in workflow.deployment_settings.deployment_method}
+if not any("conda" in m or "apptainer" in m or "singularity" in m for m in _deploy):
+    _missing = [what for tool, what in TOOLS.items() if shutil.which(tool) is None]
+    if _missing:
+        raise WorkflowError(
+            "Missing tools: "
+            + "; ".join(_missing)
+            + ". Activate the project's environment first (`source "
+            + str(Path(workflow.basedir) / ".venv" / "bin" / "activate")
+            + "` after `make setup`, or `conda activate cfdna-erbb2`), or let Snakemake "
+            "make each rule's environment with `--sdm conda`."
+        )
+
 
 SAMPLES = list(samples.index)
 NORMALS = list(samples.index[samples["kind"] == "normal"])
