@@ -65,13 +65,13 @@ def bam_qc(
         hist += np.bincount(lengths, minlength=max_fragment + 1)
     counted = int(hist.sum())
     read_pairs = first if first else primary // 2
+    # Without fragments there is no length to report (not 0 bp): NaN, an empty cell.
+    mode, median, short = math.nan, math.nan, math.nan
     if counted:
         cumulative = np.cumsum(hist)
         mode = int(np.argmax(hist))
         median = int(np.searchsorted(cumulative, counted / 2))
         short = short_fraction(np.arange(hist.size), hist)
-    else:
-        mode, median, short = 0, 0, math.nan
     metrics: dict[str, float] = {
         "read_pairs": read_pairs,
         "mapped_fraction": mapped / primary if primary else math.nan,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
 import re
@@ -144,6 +146,26 @@ def test_report_has_every_patient_and_sample(fastq_study: Path) -> None:
         assert name in html, f"{name} missing from the report"
     # Opens offline: no script, style sheet or image is fetched from the network.
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", html)
+    # What the page says: the per-patient table embedded in it gives every patient's early
+    # response as the simulator's truth has it, and the trajectory picture of each patient.
+    embedded = embedded_table(html, "results/response/patients.tsv")
+    draws = truth[truth["expected_response"].fillna("") != ""].sort_values("timepoint")
+    early = draws.groupby("patient")["expected_response"].first()
+    assert dict(zip(embedded["patient"], embedded["early_response"], strict=True)) == dict(early)
+    for patient in early.index:
+        assert f'"results/plots/{patient}/{patient}.trajectory.png"' in html, patient
+
+
+def embedded_table(html: str, path: str) -> pd.DataFrame:
+    """A table as the Snakemake report embeds it (base64 data URI under its path)."""
+    found = re.search(
+        rf'"{re.escape(path)}": {{.*?"data_uri": "data:[^,"]*;base64,([A-Za-z0-9+/=]+)"',
+        html,
+        flags=re.DOTALL,
+    )
+    assert found, f"{path} is not in the report"
+    text = base64.b64decode(found.group(1)).decode()
+    return pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
 
 
 def test_bam_input_run_matches_truth(

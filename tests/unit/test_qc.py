@@ -141,6 +141,8 @@ def test_bam_qc_without_fragments(tmp_path: Path) -> None:
     assert math.isnan(metrics["mapped_fraction"])
     assert math.isnan(metrics["duplicate_fraction"])
     assert math.isnan(metrics["short_fraction"])
+    # Issue 11: a sample without fragments reported fragment_mode 0.
+    assert math.isnan(metrics["fragment_mode"]) and math.isnan(metrics["fragment_median"])
     assert hist.sum() == 0
 
 
