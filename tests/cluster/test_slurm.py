@@ -55,8 +55,7 @@ rule square:
 
 
 # Fails on its first attempt for lack of memory, as a real job killed by SLURM
-# would; its own retries (as the workflow's heavy rules declare them; the profiles
-# retry nothing) bring it back with attempt-scaled memory.
+# would; the SLURM profile's retries bring it back with attempt-scaled memory.
 rule add:
     input:
         expand("results/square_{n}.txt", n=[2, 3]),
@@ -65,7 +64,6 @@ rule add:
     log:
         "logs/add.log",
     threads: 2
-    retries: 2
     resources:
         mem_mb=lambda wildcards, attempt: 400 * attempt,
         runtime=lambda wildcards, attempt: 5 * attempt,
@@ -205,7 +203,7 @@ def _wait_for_accounting(
 
 
 def test_slurm_toy_workflow(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
-    """Jobs go through sbatch with the rule's retries, memory scaling and threads."""
+    """Jobs go through sbatch with the profile's retries, memory scaling and threads."""
     (tmp_path / "Snakefile").write_text(TOY_SNAKEFILE)
     log = tmp_path / "snakemake.log"
     since = time.time()

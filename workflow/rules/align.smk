@@ -12,6 +12,8 @@ rule check_fastq:
         temp("results/bam/{sample}.fastq_checked"),
     log:
         "results/logs/check_fastq/{sample}.log",
+    # Deterministic: a retry cannot mend its input (the SLURM profile retries the rest).
+    retries: 0
     conda:
         "../envs/bwa.yaml"
     shell:
@@ -37,9 +39,6 @@ rule align:
         "results/logs/align/{sample}.log",
     benchmark:
         "results/benchmarks/align/{sample}.tsv"
-    # Only a lack of memory or time can make this fail and then pass (by_attempt); bad
-    # reads are caught by check_fastq, before.
-    retries: 2
     conda:
         "../envs/bwa.yaml"
     threads: 4
@@ -73,6 +72,8 @@ rule check_bam:
         bai="results/bam/{sample}.checked.bam.bai",
     log:
         "results/logs/check_bam/{sample}.log",
+    # Deterministic: a retry cannot mend its input (the SLURM profile retries the rest).
+    retries: 0
     conda:
         "../envs/python.yaml"
     script:

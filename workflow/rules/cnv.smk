@@ -15,8 +15,6 @@ rule cnvkit_coverage:
         "results/logs/cnvkit_coverage/{sample}.log",
     benchmark:
         "results/benchmarks/cnvkit_coverage/{sample}.tsv"
-    # Heavy rules retry twice with more memory and time (by_attempt); nothing else retries.
-    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     threads: 2
@@ -61,7 +59,6 @@ rule cnvkit_reference:
         "results/logs/cnvkit_reference/panel.log",
     benchmark:
         "results/benchmarks/cnvkit_reference/panel.tsv"
-    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     resources:
@@ -97,7 +94,6 @@ rule cnvkit_fix_segment:
         "results/logs/cnvkit_fix_segment/{sample}.log",
     benchmark:
         "results/benchmarks/cnvkit_fix_segment/{sample}.tsv"
-    retries: 2
     conda:
         "../envs/cnvkit.yaml"
     resources:

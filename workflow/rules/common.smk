@@ -112,7 +112,7 @@ wildcard_constraints:
 
 def by_attempt(base):
     """A resource (MB of memory, minutes of runtime) that grows with each retry, so a job
-    killed for memory or time comes back bigger (the heavy rules set `retries`)."""
+    killed for memory or time comes back bigger (the SLURM profile sets `retries`)."""
 
     def scaled(wildcards, attempt):
         return base * attempt

@@ -13,7 +13,6 @@ rule qc_bam:
         "results/logs/qc_bam/{sample}.log",
     benchmark:
         "results/benchmarks/qc_bam/{sample}.tsv"
-    retries: 2
     conda:
         "../envs/python.yaml"
     resources:

@@ -33,6 +33,8 @@ rule check_reference:
         "results/reference/reference_checked.txt",
     log:
         "results/logs/check_reference.log",
+    # Deterministic: a retry cannot mend its input (the SLURM profile retries the rest).
+    retries: 0
     conda:
         "../envs/python.yaml"
     params:
@@ -51,7 +53,6 @@ rule bwa_index:
     log:
         "results/logs/bwa_index.log",
     # Only a lack of memory or time can make this fail and then pass (by_attempt).
-    retries: 2
     conda:
         "../envs/bwa.yaml"
     threads: 1
