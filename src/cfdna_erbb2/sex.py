@@ -9,7 +9,9 @@ read depth (bins' ``depth``, reads per bp, as CNVkit writes it in .cnn and .cnr 
   where chrY is mappable.
 
 The call rests on Y, which a tumour's copy-number changes cannot create: ``male`` when
-``y_ratio >= MALE_Y_RATIO``, ``female`` when ``y_ratio <= FEMALE_Y_RATIO``. Where X and Y
+``y_ratio >= MALE_Y_RATIO``, ``female`` when ``y_ratio <= FEMALE_Y_RATIO``. Without Y bins
+(a reference without chrY, or Y bins CNVkit masked against a reference with little Y), X
+alone decides when it is clearly one copy or two. Where X and Y
 disagree (Y present with two X, or no Y with one X), or Y lies between the two limits, the
 sex is ``ambiguous``; ``unknown`` when the reference has no X or Y bins with reads. Raw depth
 is used, not log2 ratios, so the inference does not depend on the panel of normals' own sex
@@ -34,6 +36,8 @@ MALE_Y_RATIO = 0.2
 FEMALE_Y_RATIO = 0.1
 #: chrX depth ratio separating one X (0.5) from two (1.0); used to flag disagreement.
 X_RATIO_SPLIT = 0.75
+#: Without Y, X alone decides only this far from X_RATIO_SPLIT (one X: 0.5, two: 1.0).
+X_ONLY_MARGIN = 0.1
 #: Fewest X (or Y) bins needed to say anything.
 MIN_SEX_BINS = 3
 
@@ -72,9 +76,15 @@ def infer_sex(bins: pd.DataFrame) -> SexCall:
 def classify_sex(x_ratio: float, y_ratio: float) -> str:
     """female, male, ambiguous or unknown from the X and Y depth ratios (module docstring)."""
     if math.isnan(y_ratio):
+        # No chrY bins to read (a reference without Y, or bins CNVkit dropped against a
+        # reference with little Y): X alone, away from the split.
         if math.isnan(x_ratio):
             return "unknown"
-        return "female" if x_ratio > X_RATIO_SPLIT else "ambiguous"
+        if x_ratio >= X_RATIO_SPLIT + X_ONLY_MARGIN:
+            return "female"
+        if x_ratio <= X_RATIO_SPLIT - X_ONLY_MARGIN:
+            return "male"
+        return "ambiguous"
     if y_ratio >= MALE_Y_RATIO:
         one_x = math.isnan(x_ratio) or x_ratio < X_RATIO_SPLIT
         return "male" if one_x else "ambiguous"

@@ -53,6 +53,9 @@ def test_without_sex_chromosomes_or_depth() -> None:
     call = infer_sex(only_autosomes)
     assert call.sex == "unknown" and math.isnan(call.x_ratio)
     assert infer_sex(bins(2, 0).drop(columns="depth")).sex == "unknown"
-    # A reference without chrY: two X still say female.
+    # A reference without chrY (or Y bins masked): X alone, when clearly one copy or two.
     no_y = bins(2, 0)
     assert infer_sex(no_y[no_y["chromosome"] != "chrY"]).sex == "female"
+    man = bins(1, 1)
+    assert infer_sex(man[man["chromosome"] != "chrY"]).sex == "male"
+    assert classify_sex(0.75, math.nan) == "ambiguous"
