@@ -41,6 +41,10 @@ def check_against_truth(study: Path) -> pd.DataFrame:
     bins = json.loads((study / "results" / "reference" / "bins.json").read_text())
     merged = calls.merge(truth, on="sample", suffixes=("", "_truth"), validate="one_to_one")
     assert len(merged) == len(truth), "every simulated sample has a call"
+    # Women XX, men XY: the inferred sex of every sample is the simulated one.
+    assert dict(zip(merged["sample"], merged["sex"], strict=True)) == dict(
+        zip(merged["sample"], merged["sex_truth"], strict=True)
+    )
     normals = truth[truth["kind"] == "normal"]
     normal_pairs = float(normals["read_pairs"].median())
     for row in merged.itertuples():
@@ -110,6 +114,28 @@ def test_fastq_run_matches_truth(fastq_study: Path) -> None:
     assert (high_tf["short_fraction"] > normal_short.max() + 0.02).all()
     tf0 = qc[(qc["kind"] == "plasma") & (qc["tumour_fraction"] == 0)]
     assert (tf0["short_fraction"] - normal_short.mean()).abs().max() < 0.01
+
+
+def test_ucsc_reference_extra_contigs_and_both_sexes(fastq_study: Path) -> None:
+    """The demo reference is UCSC-named with chrX, chrY, chrM, an unplaced scaffold, chrEBV
+    and a 17q12 alt haplotype carrying ERBB2 (as real refFlat files do): bins fall on the
+    primary chromosomes only, ERBB2 is measured on chr17, the log names what was left out,
+    and men and women (two of each among the normals) have the same noise."""
+    bins = pd.read_csv(
+        fastq_study / "results" / "reference" / "bins.target.bed", sep="\t", header=None
+    )
+    assert set(bins[0]) == {"chr1", "chr2", "chr8", "chr17", "chr20", "chrX", "chrY"}
+    log = (fastq_study / "results" / "logs" / "bins.log").read_text()
+    for contig in ("chrM", "chrUn_KI270742v1", "chrEBV", "chr17_KI270909v1_alt"):
+        assert contig in log
+    calls = read_tsv(fastq_study / "results" / "erbb2" / "calls.tsv")
+    assert set(calls.loc[calls["evaluable"], "locus_chrom"]) == {"chr17"}
+    normals = calls[calls["kind"] == "normal"]
+    by_sex = normals.groupby("sex")["noise_sd"].median()
+    assert set(by_sex.index) == {"female", "male"}
+    assert by_sex["male"] == pytest.approx(by_sex["female"], rel=0.25)
+    men = calls[(calls["sex"] == "male") & (calls["kind"] == "plasma")]
+    assert len(men) >= 2 and men["evaluable"].all()
 
 
 def test_rerun_is_a_no_op_and_edits_rerun_only_what_depends(fastq_study: Path) -> None:

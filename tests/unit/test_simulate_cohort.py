@@ -14,6 +14,7 @@ from cfdna_erbb2.cli import simulate as cli
 from cfdna_erbb2.samples import ID_PATTERN, read_samples
 from cfdna_erbb2.simulate.cohort import (
     MIN_READ_PAIRS,
+    SEX_TRUTH_COLUMNS,
     SHEET_COLUMNS,
     TRUTH_COLUMNS,
     cohort_truth,
@@ -122,7 +123,7 @@ def test_cli_writes_a_valid_cohort(
     validated = read_samples(out / "samples.tsv", base_dir=out)
     assert len(validated) == len(sheet)
     truth = _table(out / "truth.tsv")
-    assert tuple(truth[0]) == TRUTH_COLUMNS
+    assert tuple(truth[0]) == TRUTH_COLUMNS + SEX_TRUTH_COLUMNS
     assert [r["sample"] for r in truth] == [r["sample"] for r in sheet]
     # At 0.01x every draw is too shallow: amplified baselines give not_evaluable.
     labels = {r["expected_response"] for r in truth} - {""}

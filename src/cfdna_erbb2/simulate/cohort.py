@@ -141,10 +141,13 @@ class CohortSpec:
 
 
 def _demo() -> CohortSpec:
-    """The demo cohort: 4 normals at 1x and 5 patients covering every response class."""
+    """The demo cohort: 4 normals at 1x (two women, two men) and 5 patients covering every
+    response class; P03 is a man (gastric and oesophageal cancers carry ERBB2 amplifications
+    too)."""
     return CohortSpec(
         name="demo",
         n_normals=4,
+        normal_sexes=(FEMALE, MALE, FEMALE, MALE),
         normal_depth=1.0,
         plasma_depth=1.0,
         patients=(
@@ -165,6 +168,7 @@ def _demo() -> CohortSpec:
                 TumourSpec(erbb2_copies=25, amplicon_size=300_000, amplicon_offset=20_000),
                 (DrawSpec(1, 0.10), DrawSpec(22, 0.09)),
                 design="persistent",
+                sex=MALE,
             ),
             PatientSpec(
                 "P04",
@@ -183,11 +187,13 @@ def _demo() -> CohortSpec:
 
 
 def _test() -> CohortSpec:
-    """A small cohort for CI: 3 normals, 4 patients, 1x on the ~16 Mb genome."""
+    """A small cohort for CI: 3 normals (two women, a man), 4 patients (P03 a man), 1x on the
+    ~19 Mb genome."""
     demo = {p.patient: p for p in _demo().patients}
     return CohortSpec(
         name="test",
         n_normals=3,
+        normal_sexes=(FEMALE, MALE, FEMALE),
         normal_depth=1.0,
         plasma_depth=1.0,
         patients=(demo["P01"], demo["P03"], demo["P04"], demo["P05"]),

@@ -117,21 +117,77 @@ ERBB2_START = 4_650_000
 #: The q arm (6.6 Mb) is kept short so that a whole-arm 17q gain stays < 35% of the genome.
 CHR17 = ChromLayout("chr17", 8_200_000, 1_400_000, erbb2_start=ERBB2_START)
 
-#: Default layout: 21 Mb.
+#: Real length of chrM (rCRS, NC_012920.1) and chrEBV (AJ507799.2), bp.
+CHRM_BP, CHREBV_BP = 16_569, 171_823
+#: Stretch of chr17 that a 17q12 alt haplotype copies: STARD3 to IKZF3 and 50 kb beyond
+#: (327 kb; the real chr17_KI270909v1_alt is 325,800 bp).
+ALT_17Q12_FLANK_BP = 50_000
+
+
+def alt_17q12(chr17: ChromLayout) -> ChromLayout:
+    """The 17q12 alt haplotype of ``chr17``: from 50 kb before STARD3 to 50 kb after IKZF3.
+
+    GRCh38's ``chr17_KI270909v1_alt``; real refFlat files annotate ERBB2 on it too.
+    """
+    if chr17.erbb2_start is None:
+        raise ValueError(f"{chr17.name} does not carry ERBB2")
+    shift = chr17.erbb2_start - ERBB2_GRCH38[0]
+    start = LOCUS_17Q12_GRCH38[0][1] + shift - ALT_17Q12_FLANK_BP
+    end = LOCUS_17Q12_GRCH38[-1][2] + shift + ALT_17Q12_FLANK_BP
+    return ChromLayout(
+        "chr17_KI270909v1_alt",
+        end - start,
+        0,
+        centromere_bp=0,
+        role=ALT,
+        copy_of=(chr17.name, start, end),
+    )
+
+
+def _beyond_autosomes(x_bp: int, y_bp: int) -> tuple[ChromLayout, ...]:
+    """What a real UCSC-named analysis set adds to the autosomes, in GRCh38's order.
+
+    chrX and chrY (``x_bp``, ``y_bp`` long; chrY's q arm mostly N as GRCh38's Yq12
+    heterochromatin is), chrM, one unplaced scaffold (a tenth of chrUn_KI270742v1), chrEBV
+    and the 17q12 alt haplotype of :data:`CHR17`.
+    """
+    return (
+        ChromLayout("chrX", x_bp, round(x_bp * 0.37), role=CHROM_X),
+        ChromLayout(
+            "chrY",
+            y_bp,
+            round(y_bp * 0.2),
+            centromere_bp=50_000,
+            gaps=((round(y_bp * 0.6), y_bp - TELOMERE_N_BP),),
+            role=CHROM_Y,
+        ),
+        ChromLayout("chrM", CHRM_BP, 0, centromere_bp=0, role=MITO),
+        ChromLayout("chrUn_KI270742v1", 18_674, 0, centromere_bp=0, role=UNPLACED),
+        ChromLayout("chrEBV", CHREBV_BP, 0, centromere_bp=0, role=VIRUS),
+        alt_17q12(CHR17),
+    )
+
+
+#: Default layout (the demo): 20.8 Mb of autosomes, then chrX, chrY, chrM, an unplaced
+#: scaffold, chrEBV and the 17q12 alt haplotype, so that men and women differ and the
+#: contigs a real reference adds are there to be left out.
 DEFAULT_LAYOUT: tuple[ChromLayout, ...] = (
     ChromLayout("chr1", 4_200_000, 1_700_000),
     ChromLayout("chr2", 3_600_000, 1_400_000),
     ChromLayout("chr8", 2_800_000, 1_000_000),
     CHR17,
     ChromLayout("chr20", 2_200_000, 900_000),
+    *_beyond_autosomes(2_000_000, 1_000_000),
 )
-#: Smaller layout for CI: 19.1 Mb (the 17q arm must stay < 35% of the genome).
+#: Smaller layout for CI: 19.1 Mb of autosomes (the 17q arm must stay < 35% of the
+#: genome), and the same kinds of other contigs as the default.
 SMALL_LAYOUT: tuple[ChromLayout, ...] = (
     ChromLayout("chr1", 3_400_000, 1_400_000),
     ChromLayout("chr2", 2_900_000, 1_100_000),
     ChromLayout("chr8", 2_600_000, 1_000_000),
     CHR17,
     ChromLayout("chr20", 2_000_000, 800_000),
+    *_beyond_autosomes(1_600_000, 800_000),
 )
 
 _ACGT = np.frombuffer(b"ACGT", dtype=np.uint8)

@@ -21,15 +21,16 @@ import re
 from .genome import (
     ALT,
     AUTOSOME,
+    CHREBV_BP,
+    CHRM_BP,
     CHROM_X,
     CHROM_Y,
-    ERBB2_GRCH38,
-    LOCUS_17Q12_GRCH38,
     MITO,
     UNPLACED,
     VIRUS,
     ChromLayout,
     Genome,
+    alt_17q12,
 )
 
 #: GRCh38 primary chromosomes are shrunk by this factor (a ~55 Mb genome in all).
@@ -71,8 +72,6 @@ GRCH38_CHROMOSOMES: tuple[tuple[str, int, int, int, tuple[tuple[int, int], ...]]
         ((10_000, 2_781_480), (26_640_000, 56_887_900), (56_887_900, 57_217_415)),
     ),
 )
-#: Real length of chrM (rCRS, NC_012920.1) and chrEBV (AJ507799.2), bp.
-CHRM_BP, CHREBV_BP = 16_569, 171_823
 #: Unplaced and unlocalised scaffolds kept (GRCh38 names and lengths); written at a tenth of
 #: their length (tens of kb).
 GRCH38_SCAFFOLDS: tuple[tuple[str, int], ...] = (
@@ -91,9 +90,6 @@ SCAFFOLD_SCALE = 10
 HUMAN_CHR17 = ChromLayout(
     "chr17", 14_000_000, 1_000_000, centromere_bp=60_000, erbb2_start=7_600_000
 )
-#: Stretch of chr17 that the 17q12 alt haplotype copies: STARD3 to IKZF3 and 50 kb beyond
-#: (327 kb; the real chr17_KI270909v1_alt is 325,800 bp).
-ALT_17Q12_FLANK_BP = 50_000
 #: The MHC (GRCh38 chr6:28.5-33.4 Mb, scaled) that the chr6 alt haplotype copies.
 MHC_GRCH38 = (28_510_000, 33_410_000)
 
@@ -110,22 +106,6 @@ def _scaled_chromosome(
         centromere_bp=round((cen_end - cen_start) / SCALE),
         gaps=tuple((round(a / SCALE), round(b / SCALE)) for a, b in gaps),
         role=role,
-    )
-
-
-def _alt_17q12() -> ChromLayout:
-    """The 17q12 alt haplotype: chr17 from 50 kb before STARD3 to 50 kb after IKZF3."""
-    assert HUMAN_CHR17.erbb2_start is not None
-    shift = HUMAN_CHR17.erbb2_start - ERBB2_GRCH38[0]
-    start = LOCUS_17Q12_GRCH38[0][1] + shift - ALT_17Q12_FLANK_BP
-    end = LOCUS_17Q12_GRCH38[-1][2] + shift + ALT_17Q12_FLANK_BP
-    return ChromLayout(
-        "chr17_KI270909v1_alt",
-        end - start,
-        0,
-        centromere_bp=0,
-        role=ALT,
-        copy_of=("chr17", start, end),
     )
 
 
@@ -152,7 +132,7 @@ def _human_layout() -> tuple[ChromLayout, ...]:
         for name, length in GRCH38_SCAFFOLDS
     ]
     layout.append(ChromLayout("chrEBV", CHREBV_BP, 0, centromere_bp=0, role=VIRUS))
-    return (*layout, _alt_mhc(), _alt_17q12())
+    return (*layout, _alt_mhc(), alt_17q12(HUMAN_CHR17))
 
 
 #: The GRCh38-shaped layout (UCSC names; ~55 Mb).
