@@ -73,8 +73,15 @@ def test_preset_truth_covers_design(name: str) -> None:
         assert len({r["patient"] for r in rows} - {""}) >= 5
         assert max(sum(r["patient"] == p for r in rows) for p in ("P01", "P02", "P03")) >= 3
         p01 = [by_sample[f"P01_D{d}"] for d in (1, 22, 43)]
-        assert p01[0]["expected_pcn"] == pytest.approx(0.15 * 20 + 2 * 0.85)
+        assert p01[0]["expected_pcn"] == pytest.approx(0.2 * 20 + 2 * 0.8)
         assert [r["expected_response"] for r in p01] == ["", "reduced", "undetectable"]
+        # The tumour shrank by day 22; by day 43 it is back at 20% without its ERBB2 clone.
+        assert [r["expected_explanation"] for r in p01] == [
+            "", "tumour_fraction_fell", "erbb2_clone_lost"
+        ]  # fmt: skip
+        assert p01[2]["tumour_fraction"] == 0.2 and p01[2]["clone_lost"] is True
+        assert p01[2]["expected_pcn"] == 2 and p01[2]["expected_amplified"] is False
+        assert by_sample["P02_D22"]["expected_explanation"] == "tumour_fraction_fell"
         assert by_sample["P04_D1"]["arm_gain_17q"] is True
         assert by_sample["P04_D1"]["expected_amplified"] is False
         assert by_sample["P04_D1"]["amplicon_start"] == ""

@@ -19,7 +19,13 @@ from cfdna_erbb2.simulate.genome import (
     make_genome,
     write_reference,
 )
-from cfdna_erbb2.simulate.tumour import TumourSpec, copy_number_track, make_tumour
+from cfdna_erbb2.simulate.tumour import (
+    Segment,
+    TumourSpec,
+    copy_number_track,
+    make_tumour,
+    without_amplicon,
+)
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +226,14 @@ def test_tumour_spec_rejects_out_of_range(kwargs: dict[str, float]) -> None:
 def test_amplicon_must_contain_erbb2(genome: Genome) -> None:
     with pytest.raises(ValueError, match="ERBB2"):
         make_tumour(genome, TumourSpec(amplicon_size=100_000, amplicon_offset=80_000))
+
+
+def test_clone_loss_keeps_broad_events_and_drops_the_amplicon(genome: Genome) -> None:
+    spec = TumourSpec(erbb2_copies=20, amplicon_size=500_000, broad_fraction=0.3, seed=4)
+    tumour = make_tumour(genome, spec)
+    lost = without_amplicon(tumour)
+    assert lost.amplicon is None and lost.spec.erbb2_copies is None
+    assert lost.erbb2_copies(genome) == 2
+    assert set(lost.events) == set(tumour.events) - {Segment(*tumour.amplicon, 20.0)}
+    assert len(lost.events) == len(tumour.events) - 1 >= 1
+    assert without_amplicon(lost) is lost

@@ -33,12 +33,14 @@ from .reads import (
 from .tumour import (
     FEMALE,
     MALE,
+    MAX_BROAD_FRACTION,
     NORMAL_COPIES,
     SEXES,
     TumourGenome,
     TumourSpec,
     make_tumour,
     tumour_ploidy,
+    without_amplicon,
 )
 
 #: Draws with fewer read pairs than this are not evaluable (default of the response rules).
@@ -68,6 +70,8 @@ TRUTH_COLUMNS = (
     "expected_amplified",
     "expected_response",
     "is_baseline",
+    "clone_lost",
+    "expected_explanation",
 )
 #: Columns truth.tsv adds for a genome with sex chromosomes: the sample's sex and the
 #: tumour's ploidy (mean tumour copy number over the autosomes; empty for normals).
@@ -82,7 +86,8 @@ class DrawSpec:
 
     ``depth`` (x) defaults to the cohort's plasma depth; ``read_pairs`` fixes the read count
     instead (it survives a ``--depth`` override). ``not_evaluable`` marks the draw as failed
-    whatever its depth.
+    whatever its depth. ``clone_lost``: the tumour in this draw has lost its ERBB2-amplified
+    clone (broad events kept, amplicon gone; :func:`~.tumour.without_amplicon`).
     """
 
     day: int
@@ -90,6 +95,7 @@ class DrawSpec:
     depth: float | None = None
     read_pairs: int | None = None
     not_evaluable: bool = False
+    clone_lost: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,15 +159,26 @@ def _demo() -> CohortSpec:
         patients=(
             PatientSpec(
                 "P01",
-                TumourSpec(erbb2_copies=20, amplicon_size=500_000, amplicon_offset=60_000),
-                (DrawSpec(1, 0.15), DrawSpec(22, 0.04), DrawSpec(43, 0.0)),
-                design="reduced, then undetectable",
+                TumourSpec(
+                    erbb2_copies=20,
+                    amplicon_size=500_000,
+                    amplicon_offset=60_000,
+                    broad_fraction=MAX_BROAD_FRACTION,
+                ),
+                (DrawSpec(1, 0.20), DrawSpec(22, 0.06), DrawSpec(43, 0.20, clone_lost=True)),
+                design="reduced (the tumour shrank), then undetectable (the ERBB2-amplified "
+                "clone was lost while the tumour persists)",
             ),
             PatientSpec(
                 "P02",
-                TumourSpec(erbb2_copies=30, amplicon_size=800_000, amplicon_offset=-150_000),
-                (DrawSpec(1, 0.20), DrawSpec(22, 0.0)),
-                design="undetectable",
+                TumourSpec(
+                    erbb2_copies=30,
+                    amplicon_size=800_000,
+                    amplicon_offset=-150_000,
+                    broad_fraction=MAX_BROAD_FRACTION,
+                ),
+                (DrawSpec(1, 0.25), DrawSpec(22, 0.0)),
+                design="undetectable (the tumour fraction fell to nothing)",
             ),
             PatientSpec(
                 "P03",
@@ -384,6 +401,7 @@ class PlannedSample:
     timepoint: int | None
     tumour: TumourGenome | None
     marked_not_evaluable: bool = False
+    clone_lost: bool = False
 
 
 def plan_cohort(
@@ -408,6 +426,7 @@ def plan_cohort(
         tumour = make_tumour(genome, tspec)
         for d in sorted(p.draws, key=lambda d: d.day):
             name = f"{p.patient}_D{d.day}"
+            drawn = without_amplicon(tumour) if d.clone_lost else tumour
             spec = SampleSpec(
                 name=name,
                 tumour_fraction=d.tumour_fraction,
@@ -416,11 +435,26 @@ def plan_cohort(
                 read_length=rl,
                 dup_rate=cohort.dup_rate,
                 seed=derive_seed(seed, "sample", name),
-                tumour=tspec,
+                tumour=drawn.spec,
                 sex=p.sex,
             )
-            out.append(PlannedSample(spec, p.patient, "plasma", d.day, tumour, d.not_evaluable))
+            out.append(
+                PlannedSample(
+                    spec, p.patient, "plasma", d.day, drawn, d.not_evaluable, d.clone_lost
+                )
+            )
     return out
+
+
+def expected_explanation(response: str, *, clone_lost: bool, tf: float, baseline_tf: float) -> str:
+    """Truth of why a ``reduced`` or ``undetectable`` draw fell: ``erbb2_clone_lost`` when the
+    draw's tumour lost its amplified clone, ``tumour_fraction_fell`` when the tumour fraction
+    fell, else '' (also for every other response)."""
+    if response not in ("reduced", "undetectable"):
+        return ""
+    if clone_lost:
+        return "erbb2_clone_lost"
+    return "tumour_fraction_fell" if tf < baseline_tf else ""
 
 
 def cohort_truth(
@@ -428,26 +462,30 @@ def cohort_truth(
 ) -> list[dict[str, object]]:
     """truth.tsv rows for planned samples, with expected responses per patient."""
     rows: list[dict[str, object]] = []
-    baseline: dict[str, tuple[bool, bool, float]] = {}
+    baseline: dict[str, tuple[bool, bool, float, float]] = {}
     for ps in sorted(planned, key=lambda s: (s.patient, s.timepoint or 0)):
         row = sample_truth(genome, ps.tumour, ps.spec)
         evaluable = not ps.marked_not_evaluable and ps.spec.n_read_pairs(genome) >= min_read_pairs
         excess = float(row["expected_pcn"]) - NORMAL_COPIES  # type: ignore[arg-type]
+        tf = float(row["tumour_fraction"])  # type: ignore[arg-type]
         row.update(patient=ps.patient, kind=ps.kind, timepoint=ps.timepoint, is_baseline=False)
-        row["expected_response"] = ""
+        row.update(expected_response="", clone_lost=ps.clone_lost, expected_explanation="")
         if ps.kind == "plasma":
             if ps.patient not in baseline:
-                baseline[ps.patient] = (bool(row["expected_amplified"]), evaluable, excess)
+                baseline[ps.patient] = (bool(row["expected_amplified"]), evaluable, excess, tf)
                 row["is_baseline"] = True
             else:
-                amp, b_eval, b_excess = baseline[ps.patient]
-                row["expected_response"] = expected_response(
+                amp, b_eval, b_excess, b_tf = baseline[ps.patient]
+                row["expected_response"] = response = expected_response(
                     baseline_amplified=amp,
                     baseline_evaluable=b_eval,
                     baseline_excess=b_excess,
                     evaluable=evaluable,
-                    tumour_fraction=ps.spec.tumour_fraction,
+                    tumour_fraction=tf,
                     excess=excess,
+                )
+                row["expected_explanation"] = expected_explanation(
+                    response, clone_lost=ps.clone_lost, tf=tf, baseline_tf=b_tf
                 )
         rows.append(row)
     order = {ps.spec.name: i for i, ps in enumerate(planned)}

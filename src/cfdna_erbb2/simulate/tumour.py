@@ -6,7 +6,7 @@ A tumour genome is a piecewise-constant absolute copy-number profile over the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -199,6 +199,17 @@ def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
         amplicon = amplicon_interval(genome, spec.amplicon_size, spec.amplicon_offset)
         events.append(Segment(*amplicon, float(spec.erbb2_copies)))
     return TumourGenome(spec=spec, events=tuple(events), amplicon=amplicon)
+
+
+def without_amplicon(tumour: TumourGenome) -> TumourGenome:
+    """The same tumour after losing its ERBB2-amplified clone: every broad event (and any
+    17q arm gain) kept, the focal amplicon gone (an escape route under anti-HER2 therapy)."""
+    if tumour.amplicon is None:
+        return tumour
+    chrom, start, end = tumour.amplicon
+    events = tuple(e for e in tumour.events if (e.chrom, e.start, e.end) != (chrom, start, end))
+    spec = replace(tumour.spec, erbb2_copies=None)
+    return TumourGenome(spec=spec, events=events, amplicon=None)
 
 
 def copy_number_track(
