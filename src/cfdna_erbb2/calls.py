@@ -5,11 +5,22 @@ caller does: the panel's systematic error leaving the sample itself out, and, fo
 on-treatment draw, the amplicon its baseline showed (:func:`amplicon_of`). The workflow runs
 it once per sample (a job each, the baseline's job first); :func:`call_cohort` runs it for a
 whole sheet in one process (``cfdna-erbb2 from-cnvkit``, the benchmarks).
+
+Every row also carries the sample's tumour fraction (:data:`TF_COLUMNS`,
+:mod:`cfdna_erbb2.tumour_fraction`), fitted genome-wide with the ERBB2 locus left out, and
+the tumour's own ERBB2 copies at that locus. The fit's segment-level systematic error comes
+from the panel of normals (:func:`cfdna_erbb2.tumour_fraction.systematic_from_normals`,
+computed once per panel by :func:`panel_table`; a normal's own fit uses the panel without
+it), never below the estimator's floor; without normals (or with a panel table made before
+tumour fraction was estimated) it is that floor. A normal's chromosome-level scatter is
+exactly what a healthy sample would otherwise show as copy-number states, so the panel's
+own measure of it is the sound choice; the floor alone is what a flat reference trusts.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,18 +28,62 @@ import pandas as pd
 
 from .cnvio import read_bins, read_segments
 from .cohort import baseline_first, baseline_of
-from .erbb2 import Erbb2Params, bin_noise, gene_estimate, measure, systematic_sd
+from .erbb2 import (
+    Erbb2Measurement,
+    Erbb2Params,
+    bin_noise,
+    gene_estimate,
+    measure,
+    systematic_sd,
+)
 from .errors import InputError
 from .panel import panel_reason
 from .sex import infer_sex
+from .tf_informed import informed_estimate, unavailable
 from .tsv import parse_bool
+from .tumour_fraction import (
+    TumourFractionEstimate,
+    TumourFractionParams,
+    estimate,
+    locus_tumour_copies,
+    normal_deviations,
+    not_evaluable,
+    pooled_systematic,
+)
 
 #: Columns of calls.tsv taken from the samples sheet, in front of the measurement.
 SHEET_COLUMNS = ("sample", "patient", "kind", "timepoint")
 #: Columns of the panel table (results/erbb2/panel.tsv): each normal's ERBB2 log2 measured
 #: against a reference without it, its bin-noise SE at the gene's scale and its bin noise
-#: (log2), whether it serves in the panel and, if not, why.
-PANEL_COLUMNS = ("sample", "erbb2_log2", "se_noise", "noise_sd", "usable", "reason")
+#: (log2), whether it serves in the panel and, if not, why; then the tumour-fraction fit's
+#: segment-level systematic sd (log2) from every usable normal (``tf_systematic_sd``, the
+#: same in every row: what a plasma draw's fit uses) and from the usable normals other than
+#: this one (``tf_systematic_sd_loo``: what this normal's own fit uses).
+PANEL_COLUMNS = (
+    "sample", "erbb2_log2", "se_noise", "noise_sd", "usable", "reason",
+    "tf_systematic_sd", "tf_systematic_sd_loo",
+)  # fmt: skip
+#: Tumour-fraction columns of calls.tsv, after the measurement and the sex columns:
+#: ``tumour_fraction``, ``tf_low``, ``tf_high`` (fraction, 95% interval; empty unless
+#: detected, except ``tf_high``: the upper limit when TF is evaluable), ``tf_detected``,
+#: ``tf_evaluable`` (true/false), ``tf_floor`` (the detection floor, fraction),
+#: ``tumour_ploidy`` (copies; empty unless detected), ``tf_reason`` (in words: why detected,
+#: not detected or not evaluable) and ``erbb2_tumour_copies`` with its 95% interval
+#: ``_low``/``_high`` (the tumour's copies at the ERBB2 locus, (pCN - 2(1 - TF)) / TF; empty
+#: unless TF is detected and the locus has a value).
+TF_COLUMNS = (
+    "tumour_fraction", "tf_low", "tf_high", "tf_detected", "tf_evaluable", "tf_floor",
+    "tumour_ploidy", "tf_reason", "erbb2_tumour_copies", "erbb2_tumour_copies_low",
+    "erbb2_tumour_copies_high",
+)  # fmt: skip
+#: Tumour-informed TF columns of calls.tsv (on-treatment draws; :mod:`cfdna_erbb2.tf_informed`):
+#: ``tf_informed`` with its 95% interval ``tf_informed_low``/``_high`` (fraction),
+#: ``tf_informed_detected`` (true/false) and ``tf_informed_reason`` (in words); empty with the
+#: reason for baselines, normals, failed draws and baselines without a detected TF.
+INFORMED_COLUMNS = (
+    "tf_informed", "tf_informed_low", "tf_informed_high", "tf_informed_detected",
+    "tf_informed_reason",
+)  # fmt: skip
 
 
 def params_from_config(erbb2: Mapping[str, object], gene: str) -> Erbb2Params:
@@ -42,15 +97,17 @@ def panel_table(
     cnr_paths: Mapping[str, str | Path],
     params: Erbb2Params,
     screened_out: Mapping[str, str] | None = None,
+    tf_params: TumourFractionParams | None = None,
 ) -> pd.DataFrame:
     """The panel of normals (columns :data:`PANEL_COLUMNS`), one row per normal.
 
     A normal serves (``usable``) unless it was screened out before the CNVkit reference
     (``screened_out``: sample -> reason, see :func:`cfdna_erbb2.panel.screen_normals`) or
-    its own measurement fails :func:`cfdna_erbb2.panel.panel_reason`.
+    its own measurement fails :func:`cfdna_erbb2.panel.panel_reason`. Only usable normals
+    enter the tumour-fraction systematic sd (each normal is segmented once).
     """
     screened_out = screened_out or {}
-    rows = []
+    rows, deviations = [], {}
     for sample, path in cnr_paths.items():
         bins = read_bins(path)
         value, se = gene_estimate(bins, params.gene)
@@ -65,6 +122,15 @@ def panel_table(
                 "usable": not reason,
                 "reason": reason,
             }
+        )
+        if not reason:
+            deviations[sample] = normal_deviations(bins, tf_params)
+    everyone = pooled_systematic(deviations.values(), tf_params)
+    for row in rows:
+        others = (d for s, d in deviations.items() if s != row["sample"])
+        row["tf_systematic_sd"] = everyone
+        row["tf_systematic_sd_loo"] = (
+            pooled_systematic(others, tf_params) if row["sample"] in deviations else everyone
         )
     return pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
 
@@ -95,6 +161,78 @@ def panel_systematic(panel: pd.DataFrame, exclude: str | None, floor: float) -> 
     )
 
 
+def panel_tf_systematic(panel: pd.DataFrame | None, sample: str) -> float | None:
+    """The tumour-fraction fit's systematic sd (log2) for ``sample`` from :func:`panel_table`:
+    the panel without the sample when it is one of the normals, else every usable normal.
+    None (the estimator's floor) without a panel or with a panel table made before tumour
+    fraction was estimated."""
+    if panel is None or "tf_systematic_sd" not in panel.columns or panel.empty:
+        return None
+    own = panel[panel["sample"].astype(str) == sample]
+    if len(own) and "tf_systematic_sd_loo" in panel.columns:
+        values = own["tf_systematic_sd_loo"]
+    else:
+        values = panel["tf_systematic_sd"]
+    value = float(pd.to_numeric(values, errors="coerce").iloc[0])
+    return value if math.isfinite(value) else None
+
+
+def sample_qc_failure(
+    bins: pd.DataFrame, params: Erbb2Params, read_pairs: int | None = None
+) -> str:
+    """Why the sample's own QC rules out a tumour fraction ('' when it does not): fewer read
+    pairs than ``min_read_pairs``, or bin noise unmeasurable or above ``max_noise_sd`` (the
+    limits that also make its ERBB2 call not evaluable). The ERBB2-specific limits (flanks,
+    limit of detection) do not: the fit is genome-wide."""
+    noise = bin_noise(bins)[1]
+    if read_pairs is not None and read_pairs < params.min_read_pairs:
+        return f"{read_pairs} read pairs < {params.min_read_pairs}"
+    if not math.isfinite(noise):
+        return "no usable bins to measure noise"
+    if noise > params.max_noise_sd:
+        return f"bin noise sd {noise:.3f} > {params.max_noise_sd} (log2)"
+    return ""
+
+
+def tumour_fraction_row(
+    bins: pd.DataFrame,
+    segments: pd.DataFrame | None,
+    measured: Erbb2Measurement,
+    params: Erbb2Params,
+    *,
+    read_pairs: int | None = None,
+    systematic: float | None = None,
+    tf_params: TumourFractionParams | None = None,
+) -> dict[str, object]:
+    """The :data:`TF_COLUMNS` of one sample: its tumour fraction, fitted with the ERBB2
+    measurement's locus left out (so that the amplicon cannot drive it), and the tumour's
+    copies at that locus (:func:`cfdna_erbb2.tumour_fraction.locus_tumour_copies` of
+    ``locus_log2`` and its standard error ``se_log2``). A sample that fails its own QC
+    (:func:`sample_qc_failure`) is not evaluable: every value empty, the reason given."""
+    tf_params = tf_params or TumourFractionParams()
+    failure = sample_qc_failure(bins, params, read_pairs)
+    tf: TumourFractionEstimate
+    if failure:
+        tf = not_evaluable(tf_params, f"sample QC: {failure}")
+    else:
+        locus = (measured.locus_chrom, int(measured.locus_start), int(measured.locus_end))
+        tf = estimate(bins, segments, exclude=locus, systematic=systematic, params=tf_params)
+    copies = locus_tumour_copies(measured.locus_log2, measured.se_log2, tf)
+    return {
+        "tumour_fraction": tf.tumour_fraction,
+        "tf_low": tf.tf_low,
+        "tf_high": tf.tf_high,
+        "tf_detected": tf.detected,
+        "tf_evaluable": tf.evaluable,
+        "tf_floor": tf.tf_floor,
+        "tumour_ploidy": tf.tumour_ploidy,
+        "tf_reason": tf.reason,
+        "erbb2_tumour_copies": copies.copies,
+        "erbb2_tumour_copies_low": copies.low,
+        "erbb2_tumour_copies_high": copies.high,
+    }
+
+
 def call_sample(
     cnr: str | Path,
     cns: str | Path | None,
@@ -103,12 +241,18 @@ def call_sample(
     systematic: float | None = None,
     read_pairs: int | None = None,
     baseline_locus: tuple[str, int, int] | None = None,
+    tf_systematic: float | None = None,
+    tf_params: TumourFractionParams | None = None,
+    baseline: tuple[str | Path, str | Path | None] | None = None,
 ) -> dict[str, object]:
     """Measure one sample from its .cnr (and .cns); errors name the file.
 
     The row is the measurement (:class:`cfdna_erbb2.erbb2.Erbb2Measurement`) followed by
     the sample's inferred ``sex`` and the X and Y depth ratios it rests on
-    (:func:`cfdna_erbb2.sex.infer_sex`).
+    (:func:`cfdna_erbb2.sex.infer_sex`), then its tumour fraction (:data:`TF_COLUMNS`,
+    :func:`tumour_fraction_row`; ``tf_systematic`` is the fit's systematic sd, log2) and, for
+    an on-treatment draw whose baseline's .cnr (and .cns) are given as ``baseline``, its
+    tumour-informed TF (:data:`INFORMED_COLUMNS`, :func:`informed_row`).
     """
     bins = read_bins(cnr)
     segments = read_segments(cns) if cns is not None else None
@@ -124,7 +268,58 @@ def call_sample(
     except ValueError as exc:
         raise InputError(cnr, str(exc), field="gene") from None
     sex = infer_sex(bins)
-    return {**result.to_row(), "sex": sex.sex, "x_ratio": sex.x_ratio, "y_ratio": sex.y_ratio}
+    tf = tumour_fraction_row(
+        bins,
+        segments,
+        result,
+        params,
+        read_pairs=read_pairs,
+        systematic=tf_systematic,
+        tf_params=tf_params,
+    )
+    informed = informed_row(
+        bins,
+        baseline,
+        result,
+        params,
+        read_pairs,
+        tf_systematic,
+        tf_params or TumourFractionParams(),
+    )
+    return {
+        **result.to_row(),
+        "sex": sex.sex,
+        "x_ratio": sex.x_ratio,
+        "y_ratio": sex.y_ratio,
+        **tf,
+        **informed,
+    }
+
+
+def informed_row(
+    bins: pd.DataFrame,
+    baseline: tuple[str | Path, str | Path | None] | None,
+    measured: Erbb2Measurement,
+    params: Erbb2Params,
+    read_pairs: int | None,
+    systematic: float | None,
+    tf_params: TumourFractionParams,
+) -> dict[str, object]:
+    """The :data:`INFORMED_COLUMNS` of one draw: its TF on the baseline's copy-number states
+    (:func:`cfdna_erbb2.tf_informed.informed_estimate`), with the draw's ERBB2 locus left
+    out of both; empty with the reason for a baseline, a normal or a draw failing its QC."""
+    if baseline is None:
+        return unavailable("not an on-treatment draw").to_row()
+    failure = sample_qc_failure(bins, params, read_pairs)
+    if failure:
+        return unavailable(f"sample QC: {failure}").to_row()
+    base_cnr, base_cns = baseline
+    base_bins = read_bins(base_cnr)
+    base_segments = read_segments(base_cns) if base_cns is not None else None
+    locus = (measured.locus_chrom, int(measured.locus_start), int(measured.locus_end))
+    return informed_estimate(
+        bins, base_bins, base_segments, exclude=locus, systematic=systematic, params=tf_params
+    ).to_row()
 
 
 def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:
@@ -154,12 +349,15 @@ def call_draw(
     panel: pd.DataFrame | None,
     read_pairs: int | None = None,
     baseline_call: Mapping[str, object] | None = None,
+    baseline: tuple[str | Path, str | Path | None] | None = None,
 ) -> dict[str, object]:
     """One sample's measurement (a calls-table row without the sheet's columns).
 
-    ``panel`` is :func:`panel_table` of the normals (None: the systematic floor); the sample
-    is left out of its own panel estimate. ``baseline_call`` is the measurement of this
-    draw's baseline when it is an on-treatment draw (its amplicon becomes the locus).
+    ``panel`` is :func:`panel_table` of the normals (None: the systematic floors); the sample
+    is left out of its own panel estimates (ERBB2's and the tumour fraction's).
+    ``baseline_call`` is the measurement of this draw's baseline when it is an on-treatment
+    draw (its amplicon becomes the locus); ``baseline`` that baseline's .cnr and .cns paths
+    (for the tumour-informed TF).
     """
     systematic = (
         params.systematic_sd_floor
@@ -174,6 +372,8 @@ def call_draw(
         systematic=systematic,
         read_pairs=read_pairs,
         baseline_locus=baseline_locus,
+        tf_systematic=panel_tf_systematic(panel, sample),
+        baseline=baseline,
     )
 
 
@@ -186,13 +386,17 @@ def call_cohort(
     """The calls table of a whole sheet (columns sample, patient, kind, timepoint, cnr, cns).
 
     The panel is the sheet's normals (each measured against a reference without it); every
-    on-treatment draw is measured over its baseline's amplicon. ``read_pairs`` (sample ->
+    on-treatment draw is measured over its baseline's amplicon and its tumour fraction also on
+    its baseline's copy-number states. ``read_pairs`` (sample ->
     read pairs) feeds the read-pair check where known. ``table.attrs["panel_warnings"]``
     names the normals left out of the panel, and why.
     """
     normals = sheet[sheet["kind"] == "normal"]
     panel = panel_table(dict(zip(normals["sample"], normals["cnr"], strict=True)), params)
     baselines = baseline_of(sheet)
+    paths = {
+        str(r["sample"]): (r["cnr"], str(r["cns"] or "") or None) for r in sheet.to_dict("records")
+    }
     measured: dict[str, dict[str, object]] = {}
     for rec in baseline_first(sheet).to_dict("records"):
         sample = str(rec["sample"])
@@ -205,6 +409,7 @@ def call_cohort(
             panel=panel,
             read_pairs=None if read_pairs is None else read_pairs.get(sample),
             baseline_call=measured[base] if base not in (None, sample) else None,
+            baseline=paths[base] if base not in (None, sample) else None,
         )
     table = assemble(({"sample": s, **row} for s, row in measured.items()), sheet)
     table.attrs["panel_warnings"] = panel_warnings(panel)

@@ -25,6 +25,7 @@ import yaml
 
 from .errors import InputError
 from .refflat import check_gene, check_gene_matches_build
+from .response import ResponseParams
 from .tsv import read_fai
 
 #: Keys every study must set in its own config: the defaults carry no paths, so that a
@@ -193,6 +194,20 @@ def _check_bins(config: Mapping[str, Any], sources: Sequence[ConfigSource]) -> N
         )
 
 
+def _check_response(config: Mapping[str, Any], sources: Sequence[ConfigSource]) -> None:
+    """The response thresholds together, as the response stage will take them
+    (:class:`cfdna_erbb2.response.ResponseParams`: e.g. ``undetectable_level`` at most
+    ``1 - reduction``, ``clone_loss_margin`` at least 1), before any job runs."""
+    section = config["response"]
+    try:
+        ResponseParams(
+            **{k: section[k] for k in ResponseParams.__dataclass_fields__ if k in section}
+        )
+    except InputError as exc:
+        key = ("response", str(exc.field))
+        raise InputError(source_of(key, sources), f"key '{dotted(key)}': {exc.message}") from None
+
+
 def check_config(
     config: Mapping[str, Any], sources: Sequence[ConfigSource], schema: Mapping[str, Any]
 ) -> None:
@@ -201,13 +216,15 @@ def check_config(
     ``sources`` are the layers in the order they were merged: the defaults file first, then
     each ``--configfile``, then ``--config`` values. In order: keys the ``schema`` does not
     know (with the closest known key), study keys no study file sets (:data:`STUDY_KEYS`),
-    values of the wrong type or range, and ``bins.min_size`` above ``bins.max_size``.
+    values of the wrong type or range, ``bins.min_size`` above ``bins.max_size``, and response
+    thresholds that do not fit together.
     """
     _check_unknown(sources, schema)
     user_files = [s.name for s in sources[1:] if s.name != "--config"]
     _check_study_keys(config, user_files)
     _check_schema(config, sources, schema)
     _check_bins(config, sources)
+    _check_response(config, sources)
 
 
 def check_study_files(config: Mapping[str, Any], sources: Sequence[ConfigSource]) -> None:

@@ -37,6 +37,23 @@ column are in cfdna_erbb2.erbb2):
              read-pair check is skipped.
   lod_pcn    the smallest ERBB2 plasma copy number the sample would have called amplified:
              --z-min standard errors above diploid and --focal-z-min above its flanks.
+
+Tumour fraction (columns tumour_fraction, tf_low, tf_high, tf_detected, tf_evaluable,
+tf_floor, tumour_ploidy, tf_reason, erbb2_tumour_copies and its _low/_high interval; see
+cfdna_erbb2.tumour_fraction), as in the workflow:
+
+  fit        integer tumour copy states fitted to the sample's genome-wide autosomal
+             segments (its .cns refined, or its bins segmented when no .cns is given), the
+             ERBB2 locus and its neighbourhood left out. Broad segments are needed: on a
+             targeted panel's short bins it is not evaluable.
+  systematic the segment-level error beyond each sample's noise: from the sheet's 'normal'
+             rows when there are any (each normal leaving itself out), else the estimator's
+             floor. Its own TF is what a healthy sample looks like to the fit.
+  floor      below tf_floor (and without enough copy-number changes) the estimate says
+             'not detected' instead of a number; a sample failing --max-noise-sd is not
+             evaluable.
+  copies     erbb2_tumour_copies = (pCN - 2(1 - TF)) / TF at the locus: the tumour's own
+             ERBB2 copies, empty unless TF is detected.
 """
 
 from __future__ import annotations

@@ -19,7 +19,38 @@ draw is the baseline; every later draw is classified against it as one of
     noisy to have seen the amplification at the reduced level (a negative call that could not
     have been positive is not a molecular response).
 
-This module is pure computation on tables; :func:`read_calls` is the one reader.
+Why an ``undetectable`` or ``reduced`` draw fell (column ``explanation``), from the tumour
+fraction (TF) of the calls table (:mod:`cfdna_erbb2.tumour_fraction`): the plasma excess is
+TF x (C - 2), so it falls when the tumour shrinks (TF falls, C kept) or when the tumour's
+ERBB2 copies C fall (the amplified clone is lost while the tumour persists, a known escape
+under anti-HER2 therapy). With the baseline's TF and tumour copies C0 (and their 95%
+intervals), the excess the draw would show had the tumour kept its copies is
+X = TF_draw x (C0 - 2); X_low uses the lower bounds of both. What the draw shows, S, is its
+excess (``reduced``) or, for ``undetectable``, the most it could have missed (its
+``lod_pcn - 2``). The draw's TF interval is its own 95% interval when its genome-wide TF is
+detected; else its tumour-informed interval (``tf_informed_low``-``tf_informed_high``, the
+draw measured on its baseline's copy-number states, :mod:`cfdna_erbb2.tf_informed`), which
+stays informative far below the genome-wide detection limit; else 0 to its own upper limit
+``tf_high`` (how large TF could be given the changes the draw shows). Without any of these
+(an older table) an undetected TF cannot show a fall: "not detected" is not "below the
+floor".
+
+``erbb2_clone_lost``
+    TF detected at the draw (genome-wide or on the baseline's states), and
+    X_low >= ``clone_loss_margin`` x S: even the least favourable reading of the kept
+    amplification would have given at least that multiple of what is seen (for
+    ``undetectable``: easily above the draw's detection limit).
+``tumour_fraction_fell``
+    TF clearly fell (the draw's upper bound, detected or not, below the baseline's lower
+    bound), and X_low <= S: the TF fall can account for the whole ERBB2
+    fall (TF fell by at least the same proportion as the excess, within their errors).
+``undetermined``
+    TF not estimable at baseline (not detected, not evaluable, or a calls table without
+    tumour-fraction columns) or at the draw, no tumour copies at baseline, or neither
+    reading clear (the reason gives X and S).
+
+Other responses get an empty explanation. This module is pure computation on tables;
+:func:`read_calls` is the one reader.
 """
 
 from __future__ import annotations
@@ -54,6 +85,30 @@ DEFAULT_UNDETECTABLE_LEVEL = 1.0 - DEFAULT_REDUCTION
 #: Diploid copy number: the plasma copy number of a genome without the amplification.
 DIPLOID = 2.0
 
+#: ``erbb2_clone_lost`` needs the kept amplification's expected excess (at the lower bounds
+#: of the draw's TF and of the baseline's tumour copies) to be at least this multiple of what
+#: the draw shows. For an ``undetectable`` draw that is its detectable excess, which lies
+#: z_min (5) standard errors above diploid: twice it is 10 SE, missed by chance with
+#: probability below 1e-6 (Gaussian), and the factor also absorbs what the comparison
+#: simplifies (the draw's centring read as 2 copies). For a ``reduced`` draw: the tumour's
+#: ERBB2 excess at most halved, the same factor as the Guardant >50% fall (Thompson 2021).
+DEFAULT_CLONE_LOSS_MARGIN = 2.0
+
+#: The responses whose fall is explained (column ``explanation``), and the explanations.
+EXPLAINED_RESPONSES = ("undetectable", "reduced")
+EXPLANATIONS = ("tumour_fraction_fell", "erbb2_clone_lost", "undetermined")
+
+#: Optional tumour-fraction columns of the calls table (cfdna_erbb2.calls.TF_COLUMNS); a table
+#: without them (made before tumour fraction was estimated) reads as TF not estimable.
+TF_FLOAT_COLUMNS = (
+    "tumour_fraction", "tf_low", "tf_high", "tf_floor", "erbb2_tumour_copies",
+    "erbb2_tumour_copies_low", "erbb2_tumour_copies_high",
+    "tf_informed", "tf_informed_low", "tf_informed_high",
+)  # fmt: skip
+TF_BOOL_COLUMNS = ("tf_detected", "tf_evaluable", "tf_informed_detected")
+#: tf_reason of every draw of a calls table without tumour-fraction columns.
+NO_TF_COLUMNS = "the calls table has no tumour-fraction columns (made before they existed)"
+
 #: Columns of the calls table this module needs (others are ignored).
 REQUIRED_COLUMNS = (
     "sample",
@@ -84,6 +139,10 @@ TIMEPOINT_COLUMNS = (
     "evaluable",
     "lod_excess",
     "reason",
+    "baseline_tumour_fraction",
+    "tumour_fraction",
+    "explanation",
+    "explanation_reason",
 )
 
 #: Columns of the patients table, in order (one row per patient with a plasma draw).
@@ -103,6 +162,13 @@ PATIENT_COLUMNS = (
     "last_timepoint",
     "last_response",
     "reason",
+    "baseline_tumour_fraction",
+    "early_tumour_fraction",
+    "last_tumour_fraction",
+    "early_explanation",
+    "early_explanation_reason",
+    "last_explanation",
+    "last_explanation_reason",
 )
 
 _KINDS = ("plasma", "normal")
@@ -121,13 +187,28 @@ class ResponseParams:
     excess; otherwise it is ``not_evaluable``. It must not exceed ``1 - reduction``, so that
     "undetectable" always implies at least the fall that "reduced" requires.
 
+    ``clone_loss_margin``: an ``undetectable`` or ``reduced`` draw is explained as
+    ``erbb2_clone_lost`` only when the excess a tumour that kept its ERBB2 copies would give
+    (lower bounds) is at least this multiple of what the draw shows (a number >= 1; see
+    :data:`DEFAULT_CLONE_LOSS_MARGIN` and the module docstring).
+
     Invalid values raise :class:`InputError` naming the field.
     """
 
     reduction: float = DEFAULT_REDUCTION
     undetectable_level: float = DEFAULT_UNDETECTABLE_LEVEL
+    clone_loss_margin: float = DEFAULT_CLONE_LOSS_MARGIN
 
     def __post_init__(self) -> None:
+        margin = self.clone_loss_margin
+        if isinstance(margin, bool) or not isinstance(margin, int | float):
+            raise InputError(None, f"must be a number, got {margin!r}", field="clone_loss_margin")
+        if not (math.isfinite(margin) and margin >= 1.0):
+            raise InputError(
+                None,
+                f"must be a finite number of at least 1, got {margin:g}",
+                field="clone_loss_margin",
+            )
         for name in ("reduction", "undetectable_level"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -266,6 +347,25 @@ def _check_plasma_row(
         raise at.error(f"a copy number cannot be negative ({pcn:g})", "erbb2_pcn")
 
 
+def _tf_values(at: _At, cell: dict[str, object], present: Sequence[str]) -> dict[str, object]:
+    """The typed tumour-fraction values of one row (NaN, False and :data:`NO_TF_COLUMNS` for
+    columns the table lacks; ``tf_evaluable`` falls back on ``tf_detected``)."""
+    values: dict[str, object] = {c: math.nan for c in TF_FLOAT_COLUMNS}
+    values.update({c: False for c in TF_BOOL_COLUMNS}, tf_reason=NO_TF_COLUMNS)
+    for col in present:
+        if col in TF_FLOAT_COLUMNS:
+            values[col] = _parse(at, col, _parse_float, cell[col])
+        elif col in TF_BOOL_COLUMNS:
+            values[col] = bool(_parse(at, col, parse_bool, cell[col]))
+        elif col == "tf_reason":
+            values[col] = cell_text(cell[col])
+    if "tf_evaluable" not in present:
+        values["tf_evaluable"] = values["tf_detected"]
+    if "tf_reason" not in present and present:
+        values["tf_reason"] = ""
+    return values
+
+
 def validate_calls(
     calls: pd.DataFrame, path: str | Path | None, lines: Sequence[int] | None = None
 ) -> pd.DataFrame:
@@ -284,8 +384,10 @@ def validate_calls(
     Returns a copy, in input order, where ``sample``, ``patient``, ``kind`` (lower case) and
     ``reason`` are strings, ``timepoint`` is a nullable integer (days; missing for normals),
     ``erbb2_pcn`` and ``lod_pcn`` are floats (copies per diploid genome; NaN when missing) and
-    ``amplified``, ``evaluable`` are booleans (missing counts as false). Other columns are kept
-    as they are.
+    ``amplified``, ``evaluable`` are booleans (missing counts as false). The optional
+    tumour-fraction columns (:data:`TF_FLOAT_COLUMNS` floats, :data:`TF_BOOL_COLUMNS`
+    booleans, ``tf_reason`` text) are typed too, and added when absent (NaN, false, and
+    :data:`NO_TF_COLUMNS` as the reason). Other columns are kept as they are.
     """
     for col in REQUIRED_COLUMNS:
         if col not in calls.columns:
@@ -295,11 +397,13 @@ def validate_calls(
     if lines is not None and len(lines) != len(calls):
         raise ValueError(f"{len(lines)} line numbers for {len(calls)} rows")
 
-    out: dict[str, list[object]] = {c: [] for c in (*REQUIRED_COLUMNS, "reason")}
+    tf_columns = (*TF_FLOAT_COLUMNS, *TF_BOOL_COLUMNS, "tf_reason")
+    out: dict[str, list[object]] = {c: [] for c in (*REQUIRED_COLUMNS, "reason", *tf_columns)}
     seen: dict[str, _At] = {}
     draws: dict[tuple[str, int], tuple[_At, str]] = {}
     has_reason = "reason" in calls.columns
-    columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else [])]
+    tf_present = [c for c in tf_columns if c in calls.columns]
+    columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else []), *tf_present]
     for i, rec in enumerate(calls[columns].itertuples(index=False, name=None)):
         at = _At(path, i + 1, False) if lines is None else _At(path, lines[i], True)
         cell = dict(zip(columns, rec, strict=True))
@@ -309,6 +413,7 @@ def validate_calls(
         values["reason"] = cell_text(cell["reason"]) if has_reason else ""
         values["evaluable"] = bool(values["evaluable"])
         values["amplified"] = bool(values["amplified"])
+        values.update(_tf_values(at, cell, tf_present))
         for col, value in values.items():
             out[col].append(value)
     if "plasma" not in out["kind"]:
@@ -320,12 +425,12 @@ def validate_calls(
 
     table = calls.copy()
     table.index = pd.RangeIndex(len(table))
-    for col in ("sample", "patient", "kind", "reason"):
+    for col in ("sample", "patient", "kind", "reason", "tf_reason"):
         table[col] = pd.Series(out[col], dtype=object)
     table["timepoint"] = pd.array(out["timepoint"], dtype="Int64")
-    for col in ("erbb2_pcn", "lod_pcn"):
+    for col in ("erbb2_pcn", "lod_pcn", *TF_FLOAT_COLUMNS):
         table[col] = np.asarray(out[col], dtype=float)
-    for col in ("amplified", "evaluable"):
+    for col in ("amplified", "evaluable", *TF_BOOL_COLUMNS):
         table[col] = np.asarray(out[col], dtype=bool)
     return table
 
@@ -351,6 +456,70 @@ def read_calls(path: str | Path) -> pd.DataFrame:
 # --- classification ----------------------------------------------------------------------------
 
 
+class _Tumour(NamedTuple):
+    """One draw's tumour fraction (fractions) and tumour ERBB2 copies (copies), as the calls
+    table gives them (NaN when not detected or unknown)."""
+
+    tf: float
+    tf_low: float
+    tf_high: float
+    detected: bool
+    evaluable: bool
+    floor: float
+    copies: float
+    copies_low: float
+    copies_high: float
+    reason: str
+    informed: float = math.nan
+    informed_low: float = math.nan
+    informed_high: float = math.nan
+    informed_detected: bool = False
+
+    @property
+    def value(self) -> float:
+        """The draw's TF: its own genome-wide estimate when detected, else the
+        tumour-informed one when that is detected (NaN otherwise)."""
+        if self.detected:
+            return self.tf
+        return self.informed if self.informed_detected else math.nan
+
+    @property
+    def present(self) -> bool:
+        """Tumour DNA detected in the draw, genome-wide or on the baseline's states."""
+        return self.detected or self.informed_detected
+
+    def interval(self) -> tuple[float, float]:
+        """The TF range the draw allows: its own 95% interval when detected, else the
+        tumour-informed interval (:mod:`cfdna_erbb2.tf_informed`), else 0 to its own upper
+        limit ``tf_high``; NaN without any (a TF not detected is not a TF below the floor:
+        a draw whose tumour shows no copy-number changes cannot detect any TF)."""
+        if self.detected:
+            return _finite_or(self.tf_low, self.tf), _finite_or(self.tf_high, self.tf)
+        if math.isfinite(self.informed_low) and math.isfinite(self.informed_high):
+            return self.informed_low, self.informed_high
+        return 0.0, self.tf_high
+
+    def words(self) -> str:
+        """The TF in words: '0.21 (95% CI 0.19-0.23)', or why there is none."""
+        if self.detected:
+            return f"{self.tf:.3f} (95% CI {self.tf_low:.3f}-{self.tf_high:.3f})"
+        if math.isfinite(self.informed_low) and math.isfinite(self.informed_high):
+            status = "detected" if self.informed_detected else "not detected"
+            return (
+                f"{self.informed:.3f} on the baseline's copy-number states ({status}; 95% CI "
+                f"{self.informed_low:.3f}-{self.informed_high:.3f})"
+            )
+        if self.evaluable and math.isfinite(self.tf_high):
+            return f"not detected (at most {self.tf_high:.3f})"
+        if self.evaluable:
+            return "not detected"
+        return f"not estimable ({self.reason or 'no value'})"
+
+
+def _finite_or(value: float, default: float) -> float:
+    return value if math.isfinite(value) else default
+
+
 class _Draw(NamedTuple):
     """One validated plasma draw."""
 
@@ -362,6 +531,7 @@ class _Draw(NamedTuple):
     amplified: bool
     evaluable: bool
     reason: str  # the calls table's reason ('' when absent)
+    tumour: _Tumour
 
     @property
     def excess(self) -> float:
@@ -468,6 +638,10 @@ _TIMEPOINT_DTYPES: dict[str, str] = {
     "evaluable": "bool",
     "lod_excess": "float64",
     "reason": "object",
+    "baseline_tumour_fraction": "float64",
+    "tumour_fraction": "float64",
+    "explanation": "object",
+    "explanation_reason": "object",
 }
 
 #: dtypes of the patients table; the early and last days are missing without such a draw.
@@ -487,6 +661,13 @@ _PATIENT_DTYPES: dict[str, str] = {
     "last_timepoint": "Int64",
     "last_response": "object",
     "reason": "object",
+    "baseline_tumour_fraction": "float64",
+    "early_tumour_fraction": "float64",
+    "last_tumour_fraction": "float64",
+    "early_explanation": "object",
+    "early_explanation_reason": "object",
+    "last_explanation": "object",
+    "last_explanation_reason": "object",
 }
 
 
@@ -503,6 +684,22 @@ def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
     baselines = baseline_of(plasma)
     by_patient: dict[str, list[_Draw]] = {}
     for rec in plasma.itertuples(index=False):
+        tumour = _Tumour(
+            float(rec.tumour_fraction),
+            float(rec.tf_low),
+            float(rec.tf_high),
+            bool(rec.tf_detected),
+            bool(rec.tf_evaluable),
+            float(rec.tf_floor),
+            float(rec.erbb2_tumour_copies),
+            float(rec.erbb2_tumour_copies_low),
+            float(rec.erbb2_tumour_copies_high),
+            str(rec.tf_reason),
+            float(rec.tf_informed),
+            float(rec.tf_informed_low),
+            float(rec.tf_informed_high),
+            bool(rec.tf_informed_detected),
+        )
         draw = _Draw(
             str(rec.sample),
             str(rec.patient),
@@ -512,6 +709,7 @@ def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
             bool(rec.amplified),
             bool(rec.evaluable),
             str(rec.reason),
+            tumour,
         )
         by_patient.setdefault(draw.patient, []).append(draw)
     series = []
@@ -535,9 +733,76 @@ def _respond(base: _Draw, draw: _Draw, params: ResponseParams) -> tuple[str, boo
     return _classify_draw(draw, base.excess, params)
 
 
+def _unexplainable(base: _Draw, draw: _Draw) -> str:
+    """Why the tumour fraction cannot explain this draw ('' when it can try)."""
+    b, d = base.tumour, draw.tumour
+    if not b.detected:
+        return f"tumour fraction at baseline {base.sample} is {b.words()}"
+    if not math.isfinite(b.copies):
+        return f"baseline {base.sample} has no tumour ERBB2 copy number (no locus value)"
+    if not d.evaluable or not math.isfinite(d.interval()[1]):
+        return f"tumour fraction at this draw is {d.words()}, with no upper limit"
+    return ""
+
+
+def _kept_excess(b: _Tumour, d: _Tumour) -> tuple[float, float]:
+    """The excess over diploid (copies) a draw with tumour ``d`` would show had the tumour
+    kept the baseline's (``b``) ERBB2 copies: (lower bounds of both, upper bounds of both)."""
+    t_low, t_high = d.interval()
+    c_low, c_high = _finite_or(b.copies_low, b.copies), _finite_or(b.copies_high, b.copies)
+    return max(t_low * (c_low - DIPLOID), 0.0), max(t_high * (c_high - DIPLOID), 0.0)
+
+
+def _explain(base: _Draw, draw: _Draw, response: str, params: ResponseParams) -> tuple[str, str]:
+    """(explanation, reason) of an ``undetectable`` or ``reduced`` draw (module docstring);
+    ('', '') for other responses."""
+    if response not in EXPLAINED_RESPONSES:
+        return "", ""
+    why = _unexplainable(base, draw)
+    if why:
+        return "undetermined", why
+    b, d = base.tumour, draw.tumour
+    kept_low, kept_high = _kept_excess(b, d)
+    if response == "undetectable":
+        shown, seen = draw.lod_excess, "the draw could detect (lod_pcn - 2)"
+    else:
+        shown, seen = draw.excess, "the draw shows"
+    if not (math.isfinite(shown) and shown > 0):
+        return "undetermined", f"no positive excess to compare ({seen}: {shown:.2f} copies)"
+    kept = (
+        f"a tumour keeping the baseline's {b.copies:.1f} ERBB2 copies (95% CI "
+        f"{_finite_or(b.copies_low, b.copies):.1f}-{_finite_or(b.copies_high, b.copies):.1f}) "
+        f"would give at this draw's TF an excess of {kept_low:.2f}-{kept_high:.2f} copies; "
+        f"{seen}: {shown:.2f}"
+    )
+    margin = params.clone_loss_margin
+    if d.present and kept_low >= margin * shown:
+        part = "" if response == "undetectable" else " (in part: still amplified, reduced)"
+        return "erbb2_clone_lost", (
+            f"ERBB2-amplified clone lost{part}: tumour DNA still detected (TF {d.words()}), "
+            f"and {kept} (>= {margin:g}x)"
+        )
+    fell = d.interval()[1] < _finite_or(b.tf_low, b.tf)
+    change = f"TF {b.words()} at baseline, {d.words()} now"
+    if fell and kept_low <= shown:
+        return "tumour_fraction_fell", (
+            f"tumour fraction fell ({change}), enough to account for the ERBB2 fall: {kept}"
+        )
+    if not fell:
+        return "undetermined", (
+            f"TF did not clearly fall ({change}), yet clone loss is not clear either: {kept} "
+            f"(< {margin:g}x)"
+        )
+    return "undetermined", (
+        f"TF fell ({change}), but neither clearly enough to account for the ERBB2 fall nor "
+        f"clearly too little: {kept} (between 1x and {margin:g}x)"
+    )
+
+
 def _timepoint_row(base: _Draw, draw: _Draw, params: ResponseParams) -> dict[str, object]:
     """One row of the timepoints table (columns :data:`TIMEPOINT_COLUMNS`)."""
     response, rise, reason = _respond(base, draw, params)
+    explanation, why = _explain(base, draw, response, params)
     # A fraction only between two evaluable measurements: never from a failed draw's numbers.
     measured = base.evaluable and base.amplified and base.excess > 0 and draw.evaluable
     return {
@@ -557,11 +822,19 @@ def _timepoint_row(base: _Draw, draw: _Draw, params: ResponseParams) -> dict[str
         "evaluable": draw.evaluable,
         "lod_excess": draw.lod_excess,
         "reason": reason,
+        "baseline_tumour_fraction": base.tumour.tf,
+        "tumour_fraction": draw.tumour.value,
+        "explanation": explanation,
+        "explanation_reason": why,
     }
 
 
-def _patient_row(base: _Draw, later: list[_Draw], responses: list[str]) -> dict[str, object]:
-    """One row of the patients table (columns :data:`PATIENT_COLUMNS`)."""
+def _patient_row(
+    base: _Draw, later: list[_Draw], rows: list[dict[str, object]]
+) -> dict[str, object]:
+    """One row of the patients table (columns :data:`PATIENT_COLUMNS`) from the baseline, the
+    later draws and their timepoint rows."""
+    responses = [str(r["response"]) for r in rows]
     base_reason = _baseline_reason(base)
     if later:
         early, last = later[0], later[-1]
@@ -588,6 +861,13 @@ def _patient_row(base: _Draw, later: list[_Draw], responses: list[str]) -> dict[
         "last_timepoint": later[-1].timepoint if later else None,
         "last_response": responses[-1] if later else "",
         "reason": summary,
+        "baseline_tumour_fraction": base.tumour.tf,
+        "early_tumour_fraction": later[0].tumour.value if later else math.nan,
+        "last_tumour_fraction": later[-1].tumour.value if later else math.nan,
+        "early_explanation": rows[0]["explanation"] if rows else "",
+        "early_explanation_reason": rows[0]["explanation_reason"] if rows else "",
+        "last_explanation": rows[-1]["explanation"] if rows else "",
+        "last_explanation_reason": rows[-1]["explanation_reason"] if rows else "",
     }
 
 
@@ -612,14 +892,20 @@ def classify(
     amplified with a positive excess); ``rise`` (true when a persistent draw's excess is above
     the baseline excess); ``amplified`` and ``evaluable`` (this draw's calls); ``lod_excess``
     (lod_pcn - 2: the smallest excess this draw could have called, copies); ``reason`` (why,
-    in words).
+    in words); ``baseline_tumour_fraction`` and ``tumour_fraction`` (TF at baseline and at
+    this draw, fraction; NaN unless detected); ``explanation`` of an ``undetectable`` or
+    ``reduced`` draw (one of :data:`EXPLANATIONS`, module docstring; '' for other responses)
+    and ``explanation_reason`` (in words, with the numbers).
 
     ``patients``, one row per patient with a plasma draw (columns :data:`PATIENT_COLUMNS`):
     the baseline's ``baseline_sample``, ``baseline_timepoint`` (day), ``baseline_evaluable``,
     ``baseline_amplified`` (false when not evaluable), ``baseline_pcn`` and
     ``baseline_excess`` (copies); ``n_on_treatment`` (number of later draws); ``early_*`` for
     the first on-treatment draw and ``last_*`` for the last one (sample, day, response; '' and
-    a missing day when the patient has only a baseline); ``reason`` (a summary in words).
+    a missing day when the patient has only a baseline); ``reason`` (a summary in words);
+    ``baseline_tumour_fraction``, ``early_tumour_fraction``, ``last_tumour_fraction`` (TF,
+    NaN unless detected) and ``early_explanation``/``last_explanation`` with their
+    ``*_explanation_reason`` (as in the timepoints table).
     """
     table = validate_calls(calls, None)
     tp_rows: list[dict[str, object]] = []
@@ -627,12 +913,13 @@ def classify(
     for base, later in _series_by_patient(table):
         rows = [_timepoint_row(base, draw, params) for draw in later]
         tp_rows += rows
-        pt_rows.append(_patient_row(base, later, [str(r["response"]) for r in rows]))
+        pt_rows.append(_patient_row(base, later, rows))
     timepoints = _frame(tp_rows, _TIMEPOINT_DTYPES)
     patients = _frame(pt_rows, _PATIENT_DTYPES)
     assert tuple(timepoints.columns) == TIMEPOINT_COLUMNS
     assert tuple(patients.columns) == PATIENT_COLUMNS
     assert set(timepoints["response"]) <= set(RESPONSE_CLASSES)
+    assert set(timepoints["explanation"]) <= {"", *EXPLANATIONS}
     return timepoints, patients
 
 

@@ -5,7 +5,10 @@ Definitions (every value is per sample):
 - ``tumour_fraction`` (TF): the fraction of genome copies in plasma that come from the
   tumour (0-1), the same quantity the simulator's ``tumour_fraction`` and CNVkit's
   ``call --purity`` mean. NaN unless ``detected``.
-- ``tf_low``, ``tf_high``: 95% profile-likelihood interval of TF (NaN unless detected).
+- ``tf_low``, ``tf_high``: 95% profile-likelihood interval of TF. ``tf_low`` is NaN unless
+  detected; ``tf_high`` is also given when TF is evaluable but not detected: the largest TF
+  the profile allows (an upper limit). A profile without copy-number changes to go on is flat
+  and its upper limit is high: a draw whose tumour shows no events says nothing about its TF.
 - ``tumour_ploidy``: the tumour's mean copy number over the fitted genome (length-weighted
   mean of the fitted integer states; copies). NaN unless detected.
 - ``centre_pcn``: the plasma copy number that CNVkit's centring put at log2 0 (copies;
@@ -101,7 +104,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -216,13 +219,15 @@ class TumourCopies:
 @dataclass(frozen=True)
 class _Segments:
     """Per fitted segment: log2 value, the sample's noise at its scale, its standard error
-    (noise and the systematic term; log2), bins and length (bp)."""
+    (noise and the systematic term; log2), bins, length (bp) and row in the segment table
+    (``ids``)."""
 
     log2: np.ndarray
     noise: np.ndarray
     se: np.ndarray
     bins: np.ndarray
     bp: np.ndarray
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def with_systematic(self, sd: float) -> _Segments:
         return replace(self, se=np.sqrt(self.noise**2 + sd**2))
@@ -438,7 +443,10 @@ def _segment_values(
     n_eff = (g["w"] ** 2 / g["w2"]).to_numpy()
     noise = np.exp(np.interp(np.log(n_eff), np.log(scales), np.log(sds)))
     values = (g["wy"] / g["w"]).to_numpy()
-    segs = _Segments(values, noise, noise, g["n"].to_numpy(), g["bp"].to_numpy().astype(float))
+    segs = _Segments(
+        values, noise, noise, g["n"].to_numpy(), g["bp"].to_numpy().astype(float),
+        g.index.to_numpy().astype(np.int64),
+    )  # fmt: skip
     return segs.with_systematic(params.systematic_sd)
 
 
@@ -584,22 +592,40 @@ def systematic_from_normals(
     median level, beyond the noise their sizes explain, are pooled by
     :func:`cfdna_erbb2.erbb2.systematic_sd` (method of moments, outliers left out). A
     normal's chromosome-level scatter is what a tumour fraction fit would otherwise read
-    as copy-number states.
+    as copy-number states. (:func:`normal_deviations` and :func:`pooled_systematic` are the
+    two halves, for a caller that pools the same normals several ways.)
     """
     params = params or TumourFractionParams()
-    values, noises = [], []
-    for bins in normals:
-        usable = _fit_bins(bins)
-        if len(usable) < params.min_fit_bins:
-            continue
-        seg = _segment_values(usable, segment_profile(usable, params), params)
-        if len(seg.log2) < 2:
-            continue
-        values.append(seg.log2 - _weighted_median(seg.log2, 1.0 / seg.noise**2))
-        noises.append(seg.noise)
-    if not values:
+    return pooled_systematic((normal_deviations(bins, params) for bins in normals), params)
+
+
+def normal_deviations(
+    bins: pd.DataFrame, params: TumourFractionParams | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """One normal's segment deviations from its median level and their noise (both log2),
+    or None when it has too few usable bins or segments to contribute."""
+    params = params or TumourFractionParams()
+    usable = _fit_bins(bins)
+    if len(usable) < params.min_fit_bins:
+        return None
+    seg = _segment_values(usable, segment_profile(usable, params), params)
+    if len(seg.log2) < 2:
+        return None
+    return seg.log2 - _weighted_median(seg.log2, 1.0 / seg.noise**2), seg.noise
+
+
+def pooled_systematic(
+    deviations: Iterable[tuple[np.ndarray, np.ndarray] | None],
+    params: TumourFractionParams | None = None,
+) -> float:
+    """:func:`systematic_from_normals` from the normals' :func:`normal_deviations`."""
+    params = params or TumourFractionParams()
+    kept = [d for d in deviations if d is not None]
+    if not kept:
         return params.systematic_sd
-    return systematic_sd(np.concatenate(values), np.concatenate(noises), params.systematic_sd)
+    values = np.concatenate([v for v, _ in kept])
+    noises = np.concatenate([n for _, n in kept])
+    return systematic_sd(values, noises, params.systematic_sd)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -611,7 +637,8 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 # ---- the estimate -------------------------------------------------------------------------------
 
 
-def _not_evaluable(params: TumourFractionParams, why: str, used: int) -> TumourFractionEstimate:
+def not_evaluable(params: TumourFractionParams, why: str, used: int = 0) -> TumourFractionEstimate:
+    """The estimate of a sample that cannot be fitted: every value NaN, ``why`` in words."""
     nan = math.nan
     return TumourFractionEstimate(
         nan, nan, nan, nan, nan, False, False, params.tf_floor, nan, nan, nan, used, 0, nan,
@@ -690,12 +717,17 @@ def estimate(
     params = params or TumourFractionParams()
     kept, segments = _fit_segments(bins, segments, exclude, params)
     if len(kept) < params.min_fit_bins:
-        return _not_evaluable(
+        return not_evaluable(
             params, f"{len(kept)} usable autosomal bins outside the excluded locus", 0
         )
     seg = _segment_values(kept, segments, params)
     if len(seg.log2) == 0 or not np.isfinite(seg.se).all():
-        return _not_evaluable(params, "no segment with a measurable value and noise", 0)
+        return not_evaluable(
+            params,
+            f"no segment of at least {params.min_segment_bins} bins covering "
+            f"{params.min_segment_bp} bp with a measurable noise (a targeted panel's short "
+            "bins cannot show broad copy-number states)",
+        )
     fit, sd = _fit_systematic(seg, systematic, params)
     ci = _interval(fit)
     changed = fit.states != 2
@@ -710,7 +742,7 @@ def estimate(
     return TumourFractionEstimate(
         tumour_fraction=fit.tf if detected else nan,
         tf_low=ci[0] if detected else nan,
-        tf_high=ci[1] if detected else nan,
+        tf_high=ci[1],
         tumour_ploidy=ploidy if detected else nan,
         centre_pcn=2.0**fit.offset if detected else nan,
         detected=detected,

@@ -137,6 +137,27 @@ def test_min_bin_size_above_max_is_rejected(tmp_path: Path, extra: str) -> None:
     assert "'bins.min_size'" in message and "'bins.max_size'" in message
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("response:\n  clone_loss_margin: 0.5\n", ["'response.clone_loss_margin'", "minimum of 1"]),
+        ("response:\n  clone_loss_margin: x\n", ["'response.clone_loss_margin'", "'x'"]),
+        ("response:\n  reduction: 0.6\n", ["'response.undetectable_level'", "1 - reduction"]),
+    ],
+)  # fmt: skip
+def test_response_thresholds_are_checked_before_any_job(
+    tmp_path: Path, extra: str, expected: list[str]
+) -> None:
+    message = error_of(tmp_path, STUDY, extra)
+    for phrase in expected:
+        assert phrase in message, message
+
+
+def test_the_defaults_set_the_clone_loss_margin(tmp_path: Path) -> None:
+    assert merge(sources_for(tmp_path, STUDY))["response"]["clone_loss_margin"] == 2.0
+    check(tmp_path, STUDY + "response:\n  clone_loss_margin: 1\n")
+
+
 def test_equal_bin_sizes_pass(tmp_path: Path) -> None:
     check(tmp_path, STUDY + "bins:\n  min_size: 50000\n  max_size: 50000\n")
 

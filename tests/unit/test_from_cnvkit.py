@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from cfdna_erbb2 import cli, from_cnvkit
-from cfdna_erbb2.calls import SHEET_COLUMNS, panel_table
+from cfdna_erbb2.calls import INFORMED_COLUMNS, SHEET_COLUMNS, TF_COLUMNS, panel_table
 from cfdna_erbb2.cli import from_cnvkit as from_cnvkit_cli
 from cfdna_erbb2.erbb2 import Erbb2Measurement, Erbb2Params, systematic_sd
 from cfdna_erbb2.errors import InputError
@@ -43,6 +43,8 @@ CALLS_COLUMNS = [
     *SHEET_COLUMNS,
     *(f.name for f in dataclasses.fields(Erbb2Measurement)),
     *("sex", "x_ratio", "y_ratio"),
+    *TF_COLUMNS,
+    *INFORMED_COLUMNS,
 ]
 
 

@@ -277,7 +277,7 @@ def draw_qc(out: Path, qc=None) -> Path:
 
 # (name, draw, expected (width, height) in pixels)
 PICTURES = [
-    ("trajectory", draw_trajectory, (960, 540)),
+    ("trajectory", draw_trajectory, (960, 780)),
     ("cohort", draw_cohort, (960, 720)),
     ("genome", draw_genome, (1200, 840)),
     ("fragments", draw_fragments, (960, 540)),

@@ -24,5 +24,6 @@ rule response:
     params:
         reduction=config["response"]["reduction"],
         undetectable_level=config["response"]["undetectable_level"],
+        clone_loss_margin=config["response"].get("clone_loss_margin", 2.0),
     script:
         "../scripts/response.py"

@@ -13,10 +13,11 @@ if TYPE_CHECKING:  # injected by Snakemake when it runs the script
 
 with script_log(snakemake.log[0]) as log:
     sample = snakemake.wildcards.sample
-    baseline = None
+    baseline, profile = None, None
     if snakemake.input.baseline:
         table = pd.read_csv(snakemake.input.baseline, sep="\t", dtype={"locus_chrom": str})
         baseline = table.iloc[0].to_dict()
+        profile = (snakemake.input.baseline_cnr, snakemake.input.baseline_cns)
     row = call_draw(
         sample,
         snakemake.input.cnr,
@@ -25,6 +26,7 @@ with script_log(snakemake.log[0]) as log:
         panel=pd.read_csv(snakemake.input.panel, sep="\t"),
         read_pairs=read_pairs_from_qc(snakemake.input.qc),
         baseline_call=baseline,
+        baseline=profile,
     )
     table = pd.DataFrame([{"sample": sample, **row}])
     write_tsv(table, snakemake.output[0])

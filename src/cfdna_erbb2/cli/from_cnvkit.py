@@ -100,4 +100,11 @@ def run(args: argparse.Namespace) -> int:
         f"{int(plasma['amplified'].sum())} amplified, {int((~plasma['evaluable']).sum())} not "
         f"evaluable; systematic SD from the {systematic}"
     )
+    tf_systematic = "panel of normals" if n_normals else "estimator's floor"
+    print(
+        f"tumour fraction: detected in {int(plasma['tf_detected'].sum())} plasma draws, not "
+        f"evaluable in {int((~plasma['tf_evaluable']).sum())}; detected in "
+        f"{int(table['tf_detected'].sum()) - int(plasma['tf_detected'].sum())} normals; its "
+        f"systematic SD from the {tf_systematic}"
+    )
     return 0

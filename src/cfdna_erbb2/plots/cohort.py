@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 from .style import (
     BLACK,
     CALL_MARKER,
+    CLONE_LOST,
     DARK_GREY,
     DIPLOID_PCN,
     LIGHT_GREY,
@@ -47,10 +48,13 @@ def cohort_figure(calls: pd.DataFrame, patients: pd.DataFrame) -> Figure:
     the baseline pCN (``baseline_pcn``); an arrow in the response colour leads to the early
     draw's ``erbb2_pcn``, whose marker is a filled circle when that draw was called
     amplified, an open circle when not, and a cross when not evaluable. The grey band is the
-    panel of normals' pCN range, the dotted line pCN 2.
+    panel of normals' pCN range, the dotted line pCN 2. An early draw whose fall is explained
+    as the loss of the ERBB2-amplified clone (``early_explanation`` ``erbb2_clone_lost``: the
+    tumour fraction kept while ERBB2 vanished) is ringed by an orange square and labelled.
 
     Needs ``patients``: patient, baseline_pcn, early_sample, early_response (early_timepoint
-    is shown when present); ``calls``: sample, kind, erbb2_pcn, amplified, evaluable.
+    and early_explanation are shown when present); ``calls``: sample, kind, erbb2_pcn,
+    amplified, evaluable.
     """
     require(calls, _CALLS, table_name="calls", plot=_PLOT)
     require(patients, _PATIENTS, table_name="patients", plot=_PLOT)
@@ -112,7 +116,8 @@ def plot_cohort(calls: pd.DataFrame, patients: pd.DataFrame, out: str | Path) ->
 
 def _cohort_table(calls: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     """One row per patient in drawing order: patient, baseline (pCN), early_sample, klass
-    (early response, '' for none), early (pCN), call (of the early draw), day, order."""
+    (early response, '' for none), early (pCN), call (of the early draw), day, lost (the
+    early draw's explanation is clone loss), order."""
     by_sample = pd.DataFrame(
         {"pcn": numbers(calls["erbb2_pcn"]), "call": calls_made(calls)},
         index=text(calls["sample"]).to_numpy(),
@@ -130,6 +135,11 @@ def _cohort_table(calls: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     table["early"] = table["early_sample"].map(by_sample["pcn"]).astype(float)
     table["call"] = table["early_sample"].map(by_sample["call"]).fillna("")
     table["day"] = numbers(patients["early_timepoint"]) if "early_timepoint" in patients else np.nan
+    table["lost"] = (
+        (text(patients["early_explanation"]) == "erbb2_clone_lost").to_numpy()
+        if "early_explanation" in patients
+        else False
+    )
     table["order"] = table["klass"].map({k: i for i, k in enumerate(_GROUPS)})
     return table.sort_values(
         ["order", "baseline", "patient"], ascending=[True, False, True], na_position="last"
@@ -167,6 +177,12 @@ def _draw_patient(ax: Axes, row: int, rec: dict[str, Any]) -> str:
     ax.plot(
         early, row, ls="none", marker=look.marker, color=colour, mfc=face, mew=1.8, ms=7, zorder=4
     )
+    if rec["lost"]:
+        ax.plot(early, row, ls="none", marker="s", ms=14, mfc="none", mew=2.0,
+                color=CLONE_LOST.colour, zorder=5)  # fmt: skip
+        ax.annotate("ERBB2 clone lost", (early, row), xytext=(0, 9), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7.5, fontweight="bold",
+                    color=CLONE_LOST.colour)  # fmt: skip
     return note
 
 
@@ -221,4 +237,9 @@ def _legend_handles(
     ]
     if normals is not None:
         handles.append(Patch(color=LIGHT_GREY, label=f"panel of normals, range (n={normals[2]})"))
+    n_lost = int(table["lost"].sum())
+    if n_lost:
+        ring: dict[str, Any] = {"ls": "none", "marker": "s", "ms": 11, "mfc": "none", "mew": 2.0}
+        label = f"{CLONE_LOST.words} (n={n_lost})"
+        handles.append(Line2D([], [], **ring, color=CLONE_LOST.colour, label=label))
     return handles

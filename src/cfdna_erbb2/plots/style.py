@@ -27,7 +27,7 @@ from ..errors import InputError
 DPI = 120
 
 #: Figure sizes in inches (width, height); pixel size = inches * DPI.
-SIZE_TRAJECTORY = (8.0, 4.5)
+SIZE_TRAJECTORY = (8.0, 6.5)
 SIZE_COHORT = (8.0, 6.0)
 SIZE_GENOME = (10.0, 7.0)
 SIZE_FRAGMENTS = (8.0, 4.5)
@@ -76,6 +76,17 @@ RESPONSE_LOOK: dict[str, Look] = {klass: _RESPONSE_LOOK[klass] for klass in RESP
 RESPONSE_ORDER: tuple[str, ...] = tuple(_RESPONSE_LOOK)
 #: A patient without an on-treatment draw (empty ``early_response``).
 NO_EARLY = Look(GREY, "no on-treatment draw")
+#: The tumour fraction (trajectory's lower panel).
+TF_LOOK = Look(SKY_BLUE, "tumour fraction")
+#: An ``undetectable`` or ``reduced`` draw explained as the loss of the ERBB2-amplified clone
+#: (timepoints/patients ``explanation`` ``erbb2_clone_lost``): the tumour persists, HER2 is gone.
+CLONE_LOST = Look(ORANGE, "ERBB2 clone lost, tumour fraction kept")
+#: Words of each explanation of an ``undetectable`` or ``reduced`` draw.
+EXPLANATION_WORDS = {
+    "tumour_fraction_fell": "tumour fraction fell",
+    "erbb2_clone_lost": "ERBB2 clone lost",
+    "undetermined": "cause undetermined",
+}
 
 
 class Marker(NamedTuple):

@@ -1,7 +1,8 @@
-"""One patient's ERBB2 plasma copy number over the days of treatment."""
+"""One patient's ERBB2 plasma copy number, and tumour fraction, over the days of treatment."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,18 @@ from ..errors import InputError
 from .style import (
     BLACK,
     CALL_MARKER,
+    CLONE_LOST,
     DARK_GREY,
     DIPLOID_PCN,
+    EXPLANATION_WORDS,
     GREY,
     LIGHT_GREY,
     RESPONSE_LOOK,
     SIZE_TRAJECTORY,
+    TF_LOOK,
     Marker,
     calls_made,
+    flags,
     new_figure,
     normal_range,
     numbers,
@@ -50,6 +55,8 @@ _CALLS = (
     "evaluable",
 )
 _TIMEPOINTS = ("patient", "sample", "response")
+#: Tumour-fraction columns drawn in the lower panel when the calls table has them.
+_TF = ("tumour_fraction", "tf_low", "tf_high", "tf_detected", "tf_evaluable", "tf_floor")
 
 
 def trajectory_figure(
@@ -74,9 +81,19 @@ def trajectory_figure(
     if given (e.g. from patients.tsv), else the response of the earliest on-treatment draw
     in ``timepoints``.
 
+    The lower panel (sharing the days) shows the draw's tumour fraction (TF, %, from
+    ``tumour_fraction`` with its 95% interval ``tf_low``-``tf_high``): a filled diamond when
+    detected, an open down-triangle at the detection floor ``tf_floor`` labelled 'not
+    detected' when the fit was evaluable but below it, nothing (and 'TF not evaluable')
+    otherwise; the floor is a dotted line. An ``undetectable`` or ``reduced`` draw explained
+    in ``timepoints`` (column ``explanation``) is labelled there. Without the tumour-fraction
+    columns (a calls table made before they existed) the panel says so.
+
     Needs ``calls``: sample, patient, kind, timepoint, erbb2_log2, erbb2_pcn, erbb2_se_log2,
-    lod_pcn, amplified, evaluable (reason is shown for not-evaluable draws when present);
-    ``timepoints``: patient, sample, response (fraction_remaining is shown when present).
+    lod_pcn, amplified, evaluable (reason is shown for not-evaluable draws when present;
+    tumour_fraction, tf_low, tf_high, tf_detected, tf_evaluable, tf_floor for the lower
+    panel); ``timepoints``: patient, sample, response (fraction_remaining and explanation are
+    shown when present).
     """
     require(calls, _CALLS, table_name="calls", plot=_PLOT)
     require(timepoints, _TIMEPOINTS, table_name="timepoints", plot=_PLOT)
@@ -89,7 +106,7 @@ def trajectory_figure(
         early_response = response[on_treatment[0]] if on_treatment else ""
 
     fig = new_figure(SIZE_TRAJECTORY)
-    ax = fig.add_subplot()
+    ax, ax_tf = fig.subplots(2, 1, sharex=True, height_ratios=[2.3, 1.0])
     normals = normal_range(calls)
     lod = draws["lod_pcn"].to_numpy()
     handles = _draw_references(ax, draws["timepoint"].to_numpy(), lod, normals)
@@ -97,7 +114,8 @@ def trajectory_figure(
     for draw in draws.to_dict("records"):
         _label_point(ax, draw, baseline, response, remaining)
     _set_limits(ax, draws, normals)
-    ax.set_xlabel("day since start of treatment (plasma draw)")
+    handles += _draw_tumour_fraction(ax_tf, draws, _explanations(timepoints, str(patient)))
+    ax_tf.set_xlabel("day since start of treatment (plasma draw)")
     ax.set_ylabel("ERBB2 plasma copy number\n(copies per diploid genome)")
     if early_response:
         early = early_response.replace("_", " ")
@@ -149,9 +167,37 @@ def _draws(calls: pd.DataFrame, patient: str) -> pd.DataFrame:
             "lod_pcn": numbers(rows["lod_pcn"]),
             "call": calls_made(rows),
             "reason": text(rows["reason"]).to_numpy() if "reason" in rows else "",
+            **_tf_columns(rows),
         }
     )
     return draws.sort_values("timepoint", kind="stable").reset_index(drop=True)
+
+
+def _tf_columns(rows: pd.DataFrame) -> dict[str, Any]:
+    """The draws' tumour fraction (tf, tf_low, tf_high, tf_floor: fractions; tf_detected,
+    tf_evaluable), NaN and false without the calls table's tumour-fraction columns."""
+    if not all(c in rows.columns for c in _TF):
+        nan = np.full(len(rows), np.nan)
+        no = np.zeros(len(rows), dtype=bool)
+        return {"tf": nan, "tf_low": nan, "tf_high": nan, "tf_floor": nan,
+                "tf_detected": no, "tf_evaluable": no, "has_tf": False}  # fmt: skip
+    return {
+        "tf": numbers(rows["tumour_fraction"]),
+        "tf_low": numbers(rows["tf_low"]),
+        "tf_high": numbers(rows["tf_high"]),
+        "tf_floor": numbers(rows["tf_floor"]),
+        "tf_detected": flags(rows["tf_detected"]),
+        "tf_evaluable": flags(rows["tf_evaluable"]),
+        "has_tf": True,
+    }
+
+
+def _explanations(timepoints: pd.DataFrame, patient: str) -> dict[str, str]:
+    """The explanation of each of the patient's explained draws, by sample ('' for none)."""
+    if "explanation" not in timepoints.columns:
+        return {}
+    tp = timepoints.loc[(text(timepoints["patient"]) == patient).to_numpy()]
+    return dict(zip(text(tp["sample"]), text(tp["explanation"]), strict=True))
 
 
 def _responses(timepoints: pd.DataFrame, patient: str) -> tuple[dict[str, str], dict[str, float]]:
@@ -281,3 +327,76 @@ def _set_limits(ax: Axes, draws: pd.DataFrame, normals: tuple[float, float, int]
         if finite_days.size <= 10:
             ax.set_xticks(finite_days)
             ax.set_xticklabels([f"{d:g}" for d in finite_days])
+
+
+def _draw_tumour_fraction(
+    ax: Axes, draws: pd.DataFrame, explanations: dict[str, str]
+) -> list[Line2D | Patch]:
+    """The lower panel: each draw's tumour fraction (%) with its 95% interval, not-detected
+    draws at the floor, the floor line; legend entries."""
+    ax.set_ylabel("tumour fraction (%)")
+    ax.spines[["top", "right"]].set_visible(False)
+    if not bool(draws["has_tf"].iloc[0]):
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no tumour-fraction columns in the calls table", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9, color=DARK_GREY)  # fmt: skip
+        return []
+    day = draws["timepoint"].to_numpy()
+    detected = draws["tf_detected"].to_numpy(dtype=bool)
+    below = draws["tf_evaluable"].to_numpy(dtype=bool) & ~detected
+    floors = draws["tf_floor"].to_numpy(dtype=float)
+    floor = float(floors[np.isfinite(floors)].max()) if np.isfinite(floors).any() else math.nan
+    shown = np.where(detected, draws["tf"], np.where(below, floor, np.nan)) * 100.0
+    ax.plot(day[np.isfinite(shown)], shown[np.isfinite(shown)], color=GREY, lw=1, zorder=2)
+    if math.isfinite(floor):
+        ax.axhline(100.0 * floor, color=DARK_GREY, ls=":", lw=1.2, zorder=1)
+    for draw in draws[detected].to_dict("records"):
+        low, high = 100.0 * draw["tf_low"], 100.0 * draw["tf_high"]
+        at = (draw["timepoint"], 100.0 * draw["tf"])
+        ax.errorbar(*at, yerr=[[at[1] - low], [high - at[1]]], color=TF_LOOK.colour,
+                    lw=1.3, capsize=4, zorder=3)  # fmt: skip
+    ax.plot(day[detected], shown[detected], ls="none", marker="D", ms=7, color=TF_LOOK.colour,
+            zorder=4)  # fmt: skip
+    ax.plot(day[below], shown[below], ls="none", marker="v", ms=8, mfc="white", mew=1.8,
+            color=TF_LOOK.colour, zorder=4)  # fmt: skip
+    for rec in draws.to_dict("records"):
+        _label_tumour_fraction(ax, rec, floor, explanations.get(rec["sample"], ""))
+    tops = np.concatenate([100.0 * draws["tf_high"].to_numpy(dtype=float), [300.0 * floor]])
+    tops = tops[np.isfinite(tops)]
+    ax.set_ylim(0.0, 1.35 * float(tops.max()) if tops.size else 10.0)
+    return _tf_handles(floor, bool(below.any()))
+
+
+def _label_tumour_fraction(ax: Axes, rec: dict[str, Any], floor: float, why: str) -> None:
+    """'not detected' or 'TF not evaluable' at a draw, and its explanation when there is one."""
+    words = []
+    if not rec["tf_evaluable"]:
+        words.append("TF not evaluable")
+    elif not rec["tf_detected"]:
+        words.append("not detected")
+    if why:
+        words.append(EXPLANATION_WORDS.get(why, why))
+    if not words:
+        return
+    top = 100.0 * (rec["tf_high"] if rec["tf_detected"] else floor)
+    y = top if math.isfinite(top) else 0.0
+    lost = why == "erbb2_clone_lost"
+    ax.annotate("\n".join(words), (rec["timepoint"], y), xytext=(0, 5),
+                textcoords="offset points", ha="center", va="bottom", fontsize=7.5,
+                color=CLONE_LOST.colour if lost else DARK_GREY,
+                fontweight="bold" if lost else "normal")  # fmt: skip
+
+
+def _tf_handles(floor: float, not_detected: bool) -> list[Line2D | Patch]:
+    """Legend entries of the tumour-fraction panel (not-detected draws' only when drawn)."""
+    look: dict[str, Any] = {"ls": "none", "color": TF_LOOK.colour}
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], marker="D", ms=6, **look, label="tumour fraction (95% CI)")
+    ]
+    if not_detected:
+        handles.append(Line2D([], [], marker="v", ms=7, mfc="white", mew=1.6, **look,
+                              label="TF not detected (drawn at the floor)"))  # fmt: skip
+    if math.isfinite(floor):
+        label = f"TF detection floor ({100 * floor:g}%)"
+        handles.append(Line2D([], [], color=DARK_GREY, ls=":", label=label))
+    return handles

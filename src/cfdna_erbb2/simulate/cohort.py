@@ -164,6 +164,7 @@ def _demo() -> CohortSpec:
                     amplicon_size=500_000,
                     amplicon_offset=60_000,
                     broad_fraction=MAX_BROAD_FRACTION,
+                    arm_level=True,
                 ),
                 (DrawSpec(1, 0.20), DrawSpec(22, 0.06), DrawSpec(43, 0.20, clone_lost=True)),
                 design="reduced (the tumour shrank), then undetectable (the ERBB2-amplified "
@@ -176,6 +177,7 @@ def _demo() -> CohortSpec:
                     amplicon_size=800_000,
                     amplicon_offset=-150_000,
                     broad_fraction=MAX_BROAD_FRACTION,
+                    arm_level=True,
                 ),
                 (DrawSpec(1, 0.25), DrawSpec(22, 0.0)),
                 design="undetectable (the tumour fraction fell to nothing)",

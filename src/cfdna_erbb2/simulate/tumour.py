@@ -51,7 +51,9 @@ class TumourSpec:
     midpoint to the amplicon midpoint (ERBB2 must stay inside the amplicon).
     ``arm_gain_17q``: copies of the whole 17q arm (e.g. 3 or 4; ``None`` for none).
     ``broad_fraction``: target fraction of the genome in broad gains/losses (not on 17q).
-    ``seed``: seeds the broad events.
+    ``arm_level``: broad events are whole chromosome arms (the commonest copy-number changes
+    of breast and gastric cancers, e.g. 1q and 8q gains, 8p and 16q losses) instead of
+    0.5-2.5 Mb stretches. ``seed``: seeds the broad events.
     """
 
     erbb2_copies: float | None = 20.0
@@ -60,6 +62,7 @@ class TumourSpec:
     arm_gain_17q: int | None = None
     broad_fraction: float = 0.15
     seed: int = 0
+    arm_level: bool = False
 
     def __post_init__(self) -> None:
         lo, hi = AMPLICON_COPIES_RANGE
@@ -177,6 +180,30 @@ def _broad_events(genome: Genome, fraction: float, rng: np.random.Generator) -> 
     return events
 
 
+def _arm_events(genome: Genome, fraction: float, rng: np.random.Generator) -> list[Segment]:
+    """Whole autosome arms (p: telomere to centromere, q: centromere to telomere; not 17q)
+    gained or lost, in random order while they fit within ``fraction`` of the genome."""
+    target = fraction * genome.total_length
+    chr17 = genome.gene("ERBB2").chrom
+    arms = []
+    for i in genome.indices(AUTOSOME):
+        chrom = genome.names[i]
+        cen_start, cen_end = genome.centromeres[chrom]
+        arms.append((chrom, 0, cen_start))
+        if chrom != chr17:
+            arms.append((chrom, cen_end, genome.lengths[i]))
+    events: list[Segment] = []
+    covered = 0
+    for k in rng.permutation(len(arms)):
+        chrom, start, end = arms[int(k)]
+        if end - start <= 0 or covered + end - start > target:
+            continue
+        copies = float(BROAD_COPIES[int(rng.integers(len(BROAD_COPIES)))])
+        events.append(Segment(chrom, start, end, copies))
+        covered += end - start
+    return events
+
+
 def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
     """Build the tumour genome described by ``spec`` (deterministic in ``spec.seed``).
 
@@ -193,7 +220,7 @@ def make_tumour(genome: Genome, spec: TumourSpec) -> TumourGenome:
         events.append(Segment(chr17, qs, qe, float(spec.arm_gain_17q)))
         arm_fraction = (qe - qs) / genome.total_length
     broad = max(0.0, min(spec.broad_fraction, MAX_BROAD_FRACTION - arm_fraction))
-    events = _broad_events(genome, broad, rng) + events
+    events = (_arm_events if spec.arm_level else _broad_events)(genome, broad, rng) + events
     amplicon = None
     if spec.erbb2_copies is not None:
         amplicon = amplicon_interval(genome, spec.amplicon_size, spec.amplicon_offset)
