@@ -77,12 +77,13 @@ TF_COLUMNS = (
     "erbb2_tumour_copies_high",
 )  # fmt: skip
 #: Tumour-informed TF columns of calls.tsv (on-treatment draws; :mod:`cfdna_erbb2.tf_informed`):
-#: ``tf_informed`` with its 95% interval ``tf_informed_low``/``_high`` (fraction),
+#: ``tf_informed`` with its 95% interval ``tf_informed_low``/``_high`` (fraction), the ratio
+#: to the baseline's TF on the same states ``tf_ratio`` with ``_low``/``_high`` (95%),
 #: ``tf_informed_detected`` (true/false) and ``tf_informed_reason`` (in words); empty with the
 #: reason for baselines, normals, failed draws and baselines without a detected TF.
 INFORMED_COLUMNS = (
-    "tf_informed", "tf_informed_low", "tf_informed_high", "tf_informed_detected",
-    "tf_informed_reason",
+    "tf_informed", "tf_informed_low", "tf_informed_high", "tf_ratio", "tf_ratio_low",
+    "tf_ratio_high", "tf_informed_detected", "tf_informed_reason",
 )  # fmt: skip
 
 

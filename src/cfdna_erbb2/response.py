@@ -30,7 +30,10 @@ excess (``reduced``) or, for ``undetectable``, the most it could have missed (it
 ``lod_pcn - 2``). The draw's TF interval is its own 95% interval when its genome-wide TF is
 detected; else its tumour-informed interval (``tf_informed_low``-``tf_informed_high``, the
 draw measured on its baseline's copy-number states, :mod:`cfdna_erbb2.tf_informed`), which
-stays informative far below the genome-wide detection limit; else 0 to its own upper limit
+stays informative far below the genome-wide detection limit (and then X is the draw's TF
+ratio to the baseline's, ``tf_ratio_low``-``tf_ratio_high``, times the baseline's excess:
+TF x (C0 - 2) scaled, free of any error in the baseline's TF, and TF fell when
+``tf_ratio_high`` < 1); else 0 to its own upper limit
 ``tf_high`` (how large TF could be given the changes the draw shows). Without any of these
 (an older table) an undetected TF cannot show a fall: "not detected" is not "below the
 floor".
@@ -103,7 +106,8 @@ EXPLANATIONS = ("tumour_fraction_fell", "erbb2_clone_lost", "undetermined")
 TF_FLOAT_COLUMNS = (
     "tumour_fraction", "tf_low", "tf_high", "tf_floor", "erbb2_tumour_copies",
     "erbb2_tumour_copies_low", "erbb2_tumour_copies_high",
-    "tf_informed", "tf_informed_low", "tf_informed_high",
+    "tf_informed", "tf_informed_low", "tf_informed_high", "tf_ratio", "tf_ratio_low",
+    "tf_ratio_high",
 )  # fmt: skip
 TF_BOOL_COLUMNS = ("tf_detected", "tf_evaluable", "tf_informed_detected")
 #: tf_reason of every draw of a calls table without tumour-fraction columns.
@@ -474,6 +478,13 @@ class _Tumour(NamedTuple):
     informed_low: float = math.nan
     informed_high: float = math.nan
     informed_detected: bool = False
+    ratio_low: float = math.nan
+    ratio_high: float = math.nan
+
+    @property
+    def has_ratio(self) -> bool:
+        """Whether the draw's TF was measured against its baseline's on the same states."""
+        return math.isfinite(self.ratio_low) and math.isfinite(self.ratio_high)
 
     @property
     def value(self) -> float:
@@ -699,6 +710,8 @@ def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
             float(rec.tf_informed_low),
             float(rec.tf_informed_high),
             bool(rec.tf_informed_detected),
+            float(rec.tf_ratio_low),
+            float(rec.tf_ratio_high),
         )
         draw = _Draw(
             str(rec.sample),
@@ -738,16 +751,20 @@ def _unexplainable(base: _Draw, draw: _Draw) -> str:
     b, d = base.tumour, draw.tumour
     if not b.detected:
         return f"tumour fraction at baseline {base.sample} is {b.words()}"
-    if not math.isfinite(b.copies):
+    if not math.isfinite(b.copies) and not d.has_ratio:
         return f"baseline {base.sample} has no tumour ERBB2 copy number (no locus value)"
     if not d.evaluable or not math.isfinite(d.interval()[1]):
         return f"tumour fraction at this draw is {d.words()}, with no upper limit"
     return ""
 
 
-def _kept_excess(b: _Tumour, d: _Tumour) -> tuple[float, float]:
+def _kept_excess(b: _Tumour, d: _Tumour, baseline_excess: float) -> tuple[float, float]:
     """The excess over diploid (copies) a draw with tumour ``d`` would show had the tumour
-    kept the baseline's (``b``) ERBB2 copies: (lower bounds of both, upper bounds of both)."""
+    kept the baseline's (``b``) ERBB2 copies: (lower bounds of both, upper bounds of both).
+    With the draw's TF as a ratio to the baseline's (the same states), that is the ratio
+    times the baseline's excess, free of any error in the baseline's TF."""
+    if d.has_ratio and math.isfinite(baseline_excess):
+        return max(d.ratio_low * baseline_excess, 0.0), max(d.ratio_high * baseline_excess, 0.0)
     t_low, t_high = d.interval()
     c_low, c_high = _finite_or(b.copies_low, b.copies), _finite_or(b.copies_high, b.copies)
     return max(t_low * (c_low - DIPLOID), 0.0), max(t_high * (c_high - DIPLOID), 0.0)
@@ -762,18 +779,22 @@ def _explain(base: _Draw, draw: _Draw, response: str, params: ResponseParams) ->
     if why:
         return "undetermined", why
     b, d = base.tumour, draw.tumour
-    kept_low, kept_high = _kept_excess(b, d)
+    kept_low, kept_high = _kept_excess(b, d, base.excess)
     if response == "undetectable":
         shown, seen = draw.lod_excess, "the draw could detect (lod_pcn - 2)"
     else:
         shown, seen = draw.excess, "the draw shows"
     if not (math.isfinite(shown) and shown > 0):
         return "undetermined", f"no positive excess to compare ({seen}: {shown:.2f} copies)"
+    copies = (
+        f"the baseline's ERBB2 excess ({base.excess:.2f} copies)"
+        if d.has_ratio
+        else f"the baseline's {b.copies:.1f} ERBB2 copies (95% CI "
+        f"{_finite_or(b.copies_low, b.copies):.1f}-{_finite_or(b.copies_high, b.copies):.1f})"
+    )
     kept = (
-        f"a tumour keeping the baseline's {b.copies:.1f} ERBB2 copies (95% CI "
-        f"{_finite_or(b.copies_low, b.copies):.1f}-{_finite_or(b.copies_high, b.copies):.1f}) "
-        f"would give at this draw's TF an excess of {kept_low:.2f}-{kept_high:.2f} copies; "
-        f"{seen}: {shown:.2f}"
+        f"a tumour keeping {copies} would give at this draw's TF an excess of "
+        f"{kept_low:.2f}-{kept_high:.2f} copies; {seen}: {shown:.2f}"
     )
     margin = params.clone_loss_margin
     if d.present and kept_low >= margin * shown:
@@ -782,8 +803,15 @@ def _explain(base: _Draw, draw: _Draw, response: str, params: ResponseParams) ->
             f"ERBB2-amplified clone lost{part}: tumour DNA still detected (TF {d.words()}), "
             f"and {kept} (>= {margin:g}x)"
         )
-    fell = d.interval()[1] < _finite_or(b.tf_low, b.tf)
-    change = f"TF {b.words()} at baseline, {d.words()} now"
+    if d.has_ratio:
+        fell = d.ratio_high < 1.0
+        change = (
+            f"TF {b.words()} at baseline, {d.words()} now: {d.ratio_low:.2f}-"
+            f"{d.ratio_high:.2f}x the baseline's on the same copy-number states"
+        )
+    else:
+        fell = d.interval()[1] < _finite_or(b.tf_low, b.tf)
+        change = f"TF {b.words()} at baseline, {d.words()} now"
     if fell and kept_low <= shown:
         return "tumour_fraction_fell", (
             f"tumour fraction fell ({change}), enough to account for the ERBB2 fall: {kept}"

@@ -15,11 +15,19 @@ draw's own profile could find the states, and its upper limit is informative: a 
 baseline states show nothing has t near 0 with a small upper bound. This is what tells "the
 tumour shrank" from "the ERBB2 clone was lost" when the amplification has vanished.
 
-Definitions (per on-treatment draw; NaN when the baseline's TF was not detected):
+The fitted t is on the scale of the baseline's own fit (states and TF are fitted together
+there, so an error in the baseline's TF carries into every later t alike). The ratio of the
+draw's t to the baseline's, both fitted on the same states, is free of that error; it is what
+tells whether TF fell. Definitions (per on-treatment draw; NaN when the baseline's TF was not
+detected):
 
-- ``tf_informed``: the best-fitting t (fraction, 0-1; may be 0).
-- ``tf_informed_low``, ``tf_informed_high``: its 95% profile-likelihood interval (fraction;
-  ``tf_informed_low`` is 0 when t = 0 is inside it).
+- ``tf_ratio``: the draw's t over the baseline's t (both on the baseline's states; 1: no
+  change), with ``tf_ratio_low``/``tf_ratio_high``: the draw's 95% profile-likelihood bounds
+  over the baseline's opposite bounds (conservative: both errors counted in full).
+- ``tf_informed``: ``tf_ratio`` times the baseline's genome-wide TF (fraction, 0-1; may be
+  0), with ``tf_informed_low``/``tf_informed_high``: the ratio's bounds times the baseline
+  TF's bounds (the baseline's uncertainty carried through, so that the absolute value does
+  not claim more than the baseline's own estimate supports).
 - ``tf_informed_detected``: the likelihood-ratio statistic against t = 0, divided by the
   overdispersion below, is at least :data:`INFORMED_LR_MIN`.
 
@@ -76,6 +84,9 @@ class InformedEstimate:
     tf_informed: float
     tf_informed_low: float
     tf_informed_high: float
+    tf_ratio: float
+    tf_ratio_low: float
+    tf_ratio_high: float
     tf_informed_detected: bool
     lr: float
     overdispersion: float
@@ -87,6 +98,9 @@ class InformedEstimate:
             "tf_informed": self.tf_informed,
             "tf_informed_low": self.tf_informed_low,
             "tf_informed_high": self.tf_informed_high,
+            "tf_ratio": self.tf_ratio,
+            "tf_ratio_low": self.tf_ratio_low,
+            "tf_ratio_high": self.tf_ratio_high,
             "tf_informed_detected": self.tf_informed_detected,
             "tf_informed_reason": self.reason,
         }
@@ -95,7 +109,7 @@ class InformedEstimate:
 def unavailable(why: str) -> InformedEstimate:
     """No informed estimate: every value NaN, ``why`` in words."""
     nan = math.nan
-    return InformedEstimate(nan, nan, nan, False, nan, nan, 0, why)
+    return InformedEstimate(nan, nan, nan, nan, nan, nan, False, nan, nan, 0, why)
 
 
 def _profile(
@@ -167,6 +181,9 @@ def informed_estimate(
             f"copies (< {MIN_CHANGED_SEGMENTS})"
         )
     fit, phi = _fit_states(seg_d.log2[in_d], seg_d.se[in_d], states, params.outlier_z)
+    own, _ = _fit_states(
+        seg_b.log2[in_b], seg_b.with_systematic(sd).se[in_b], states, params.outlier_z
+    )
     if phi > MAX_OVERDISPERSION:
         return unavailable(
             f"the draw does not follow the baseline's copy-number states (overdispersion "
@@ -174,11 +191,18 @@ def informed_estimate(
             "draws are not from one patient"
         )
     low, high = _interval(fit)
+    b_low, b_high = _interval(own)
+    if not b_low > 0:
+        return unavailable("the baseline's tumour fraction on its own states includes 0")
+    ratio = (fit.tf / own.tf, low / b_high, high / b_low)
+    g_low, g_high = _interval(fit_b)
+    absolute = (ratio[0] * fit_b.tf, ratio[1] * g_low, ratio[2] * g_high)
     detected = fit.lr >= INFORMED_LR_MIN
     words = (
-        f"{'detected' if detected else 'not detected'} on the baseline's states: TF "
-        f"{fit.tf:.3f} (95% CI {low:.3f}-{high:.3f}), {len(common)} segments "
+        f"{'detected' if detected else 'not detected'} on the baseline's states: "
+        f"{ratio[0]:.2f}x the baseline's TF (95% CI {ratio[1]:.2f}-{ratio[2]:.2f}), TF "
+        f"{absolute[0]:.3f} ({absolute[1]:.3f}-{absolute[2]:.3f}); {len(common)} segments "
         f"({int(np.sum(states != 2))} off 2 copies), LR {fit.lr:.1f} "
         f"{'>=' if detected else '<'} {INFORMED_LR_MIN:g}, overdispersion {phi:.2f}"
     )
-    return InformedEstimate(fit.tf, low, high, detected, fit.lr, phi, len(common), words)
+    return InformedEstimate(*absolute, *ratio, detected, fit.lr, phi, len(common), words)

@@ -73,6 +73,29 @@ def check_against_truth(study: Path) -> pd.DataFrame:
     return merged
 
 
+def check_tumour_fraction(study: Path) -> pd.DataFrame:
+    """Tumour fraction against truth: never detected without tumour DNA, truth inside every
+    detected interval (genome-wide and tumour-informed), and every explained fall (the
+    tumour shrank, or the ERBB2 clone was lost) the simulated one. Returns the timepoints."""
+    calls = read_tsv(study / "results" / "erbb2" / "calls.tsv").set_index("sample")
+    truth = read_tsv(study / "truth.tsv").set_index("sample")
+    tf = truth.loc[calls.index, "tumour_fraction"]
+    assert not calls.loc[tf == 0, "tf_detected"].any(), "TF detected in a normal or TF-0 draw"
+    for sample, row in calls[calls["tf_detected"]].iterrows():
+        assert row["tf_low"] - 0.02 <= tf[sample] <= row["tf_high"] + 0.02, (sample, row)
+    informed = calls[calls["tf_informed_high"].notna()]
+    for sample, row in informed.iterrows():
+        low, high = row["tf_informed_low"], row["tf_informed_high"]
+        assert low - 0.02 <= tf[sample] <= high + 0.02, (sample, low, high)
+    timepoints = read_tsv(study / "results" / "response" / "timepoints.tsv").set_index("sample")
+    expected = truth.loc[timepoints.index, "expected_explanation"].fillna("")
+    said = timepoints["explanation"].fillna("")
+    for sample in timepoints.index:
+        if said[sample] not in ("", "undetermined"):
+            assert said[sample] == expected[sample], (sample, timepoints.loc[sample])
+    return timepoints
+
+
 def check_response(study: Path) -> None:
     patients = read_tsv(study / "results" / "response" / "patients.tsv")
     truth = read_tsv(study / "truth.tsv")
@@ -99,6 +122,10 @@ def test_fastq_run_matches_truth(fastq_study: Path) -> None:
     merged = check_against_truth(fastq_study)
     assert merged["amplified"].any() and not merged["amplified"].all()
     check_response(fastq_study)
+    # The demo's P01 shrinks (day 22) and then loses its ERBB2 clone (day 43): both told.
+    explained = check_tumour_fraction(fastq_study)["explanation"]
+    assert explained["P01_D43"] == "erbb2_clone_lost"
+    assert "tumour_fraction_fell" in set(explained)
     early = set(read_tsv(fastq_study / "results" / "response" / "patients.tsv")["early_response"])
     assert early == {"reduced", "undetectable", "persistent", "baseline_negative", "not_evaluable"}
     qc = read_tsv(fastq_study / "results" / "qc" / "qc.tsv")
@@ -213,3 +240,4 @@ def test_bam_input_run_matches_truth(
     assert not (study / "results" / "logs" / "align").exists()
     check_against_truth(study)
     check_response(study)
+    check_tumour_fraction(study)

@@ -269,3 +269,35 @@ def test_clone_loss_margin_is_checked(margin: object) -> None:
     with pytest.raises(InputError) as info:
         ResponseParams(clone_loss_margin=margin)  # type: ignore[arg-type]
     assert info.value.field == "clone_loss_margin"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "pcn", "amplified", "response", "explanation"),
+    [
+        # TF fell to 20-40% of the baseline's on the same states; the excess to 28%.
+        ((0.2, 0.4), 3.0, True, "reduced", "tumour_fraction_fell"),
+        # TF unchanged (90-110%), ERBB2 gone: the amplified clone was lost.
+        ((0.9, 1.1), 2.0, False, "undetectable", "erbb2_clone_lost"),
+        # TF at 1-3% of the baseline's and ERBB2 gone: the tumour shrank.
+        ((0.01, 0.03), 2.02, False, "undetectable", "tumour_fraction_fell"),
+    ],
+)
+def test_tf_ratio_to_the_baseline_on_its_states_decides(
+    ratio: tuple[float, float], pcn: float, amplified: bool, response: str, explanation: str
+) -> None:
+    """The tumour-informed ratio (tf_ratio_low/high) is scale-free: the expected excess of a
+    kept amplification is the ratio times the baseline's excess, no tumour copies needed."""
+    undetected = (NaN, NaN, 0.9, False, True, FLOOR)  # genome-wide: nothing to go on
+    base = draw("d0", 0, tf(0.2), NaN, pcn=5.6)  # no tumour copies at baseline
+    calls = table(base, draw("d21", 21, undetected, pcn=pcn, amplified=amplified))
+    calls["tf_ratio_low"] = [NaN, ratio[0]]
+    calls["tf_ratio_high"] = [NaN, ratio[1]]
+    calls["tf_informed_detected"] = [False, ratio[0] > 0.05]
+    timepoints, _ = classify(calls, ResponseParams())
+    row = timepoints.iloc[0]
+    assert (row["response"], row["explanation"]) == (response, explanation), row[
+        "explanation_reason"
+    ]
+    assert "on the same copy-number states" in row["explanation_reason"] or (
+        explanation == "erbb2_clone_lost"
+    )

@@ -33,6 +33,9 @@ def test_later_draws_of_the_same_tumour_are_measured_with_the_truth_in_the_inter
     est = informed_estimate(draw, base_bins, None, exclude=AMPLICON)
     assert est.tf_informed_low <= tf <= est.tf_informed_high, est.reason
     assert est.tf_informed == pytest.approx(tf, abs=max(0.3 * tf, 0.004))
+    # The ratio to the baseline (20%), free of the baseline's own TF error.
+    assert est.tf_ratio_low <= tf / 0.2 <= est.tf_ratio_high, est.reason
+    assert est.tf_ratio_high < 1 or tf == 0.25
     # Far below the genome-wide fit's floor (3%), 1% is still detected on known states.
     assert est.tf_informed_detected == (tf >= 0.01), est.reason
 

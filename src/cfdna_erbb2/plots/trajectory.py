@@ -180,8 +180,17 @@ def _tf_columns(rows: pd.DataFrame) -> dict[str, Any]:
         nan = np.full(len(rows), np.nan)
         no = np.zeros(len(rows), dtype=bool)
         return {"tf": nan, "tf_low": nan, "tf_high": nan, "tf_floor": nan,
-                "tf_detected": no, "tf_evaluable": no, "has_tf": False}  # fmt: skip
+                "tf_detected": no, "tf_evaluable": no, "has_tf": False,
+                "inf": nan, "inf_low": nan, "inf_high": nan}  # fmt: skip
+    informed = {
+        key: numbers(rows[column]) if column in rows.columns else np.full(len(rows), np.nan)
+        for key, column in (
+            ("inf", "tf_informed"), ("inf_low", "tf_informed_low"),
+            ("inf_high", "tf_informed_high"),
+        )
+    }  # fmt: skip
     return {
+        **informed,
         "tf": numbers(rows["tumour_fraction"]),
         "tf_low": numbers(rows["tf_low"]),
         "tf_high": numbers(rows["tf_high"]),
@@ -343,10 +352,16 @@ def _draw_tumour_fraction(
         return []
     day = draws["timepoint"].to_numpy()
     detected = draws["tf_detected"].to_numpy(dtype=bool)
-    below = draws["tf_evaluable"].to_numpy(dtype=bool) & ~detected
+    informed = ~detected & np.isfinite(draws["inf_high"].to_numpy(dtype=float))
+    below = draws["tf_evaluable"].to_numpy(dtype=bool) & ~detected & ~informed
     floors = draws["tf_floor"].to_numpy(dtype=float)
     floor = float(floors[np.isfinite(floors)].max()) if np.isfinite(floors).any() else math.nan
-    shown = np.where(detected, draws["tf"], np.where(below, floor, np.nan)) * 100.0
+    shown = (
+        np.where(
+            detected, draws["tf"], np.where(informed, draws["inf"], np.where(below, floor, np.nan))
+        )
+        * 100.0
+    )
     ax.plot(day[np.isfinite(shown)], shown[np.isfinite(shown)], color=GREY, lw=1, zorder=2)
     if math.isfinite(floor):
         ax.axhline(100.0 * floor, color=DARK_GREY, ls=":", lw=1.2, zorder=1)
@@ -357,14 +372,25 @@ def _draw_tumour_fraction(
                     lw=1.3, capsize=4, zorder=3)  # fmt: skip
     ax.plot(day[detected], shown[detected], ls="none", marker="D", ms=7, color=TF_LOOK.colour,
             zorder=4)  # fmt: skip
+    for draw in draws[informed].to_dict("records"):
+        low, high, at = (100.0 * draw[k] for k in ("inf_low", "inf_high", "inf"))
+        ax.errorbar(draw["timepoint"], at, yerr=[[at - low], [high - at]], color=TF_LOOK.colour,
+                    lw=1.3, capsize=4, ls="none", zorder=3)  # fmt: skip
+    ax.plot(day[informed], shown[informed], ls="none", marker="D", ms=7, mfc="white", mew=1.8,
+            color=TF_LOOK.colour, zorder=4)  # fmt: skip
     ax.plot(day[below], shown[below], ls="none", marker="v", ms=8, mfc="white", mew=1.8,
             color=TF_LOOK.colour, zorder=4)  # fmt: skip
     for rec in draws.to_dict("records"):
         _label_tumour_fraction(ax, rec, floor, explanations.get(rec["sample"], ""))
-    tops = np.concatenate([100.0 * draws["tf_high"].to_numpy(dtype=float), [300.0 * floor]])
+    # Scaled to what is drawn: an undetected draw's upper limit (up to 98% when its profile
+    # shows no changes) is not drawn and must not squash the panel.
+    tops = np.concatenate([
+        100.0 * draws["tf_high"].to_numpy(dtype=float)[detected],
+        100.0 * draws["inf_high"].to_numpy(dtype=float)[informed], [300.0 * floor],
+    ])  # fmt: skip
     tops = tops[np.isfinite(tops)]
-    ax.set_ylim(0.0, 1.35 * float(tops.max()) if tops.size else 10.0)
-    return _tf_handles(floor, bool(below.any()))
+    ax.set_ylim(0.0, min(1.35 * float(tops.max()), 100.0) if tops.size else 10.0)
+    return _tf_handles(floor, bool(below.any()), bool(informed.any()))
 
 
 def _label_tumour_fraction(ax: Axes, rec: dict[str, Any], floor: float, why: str) -> None:
@@ -372,13 +398,21 @@ def _label_tumour_fraction(ax: Axes, rec: dict[str, Any], floor: float, why: str
     words = []
     if not rec["tf_evaluable"]:
         words.append("TF not evaluable")
+    elif not rec["tf_detected"] and math.isfinite(rec["inf_high"]):
+        words.append("on the baseline's\nstates")
     elif not rec["tf_detected"]:
         words.append("not detected")
     if why:
         words.append(EXPLANATION_WORDS.get(why, why))
     if not words:
         return
-    top = 100.0 * (rec["tf_high"] if rec["tf_detected"] else floor)
+    top = 100.0 * (
+        rec["tf_high"]
+        if rec["tf_detected"]
+        else rec["inf_high"]
+        if math.isfinite(rec["inf_high"])
+        else floor
+    )
     y = top if math.isfinite(top) else 0.0
     lost = why == "erbb2_clone_lost"
     ax.annotate("\n".join(words), (rec["timepoint"], y), xytext=(0, 5),
@@ -387,12 +421,16 @@ def _label_tumour_fraction(ax: Axes, rec: dict[str, Any], floor: float, why: str
                 fontweight="bold" if lost else "normal")  # fmt: skip
 
 
-def _tf_handles(floor: float, not_detected: bool) -> list[Line2D | Patch]:
-    """Legend entries of the tumour-fraction panel (not-detected draws' only when drawn)."""
+def _tf_handles(floor: float, not_detected: bool, informed: bool) -> list[Line2D | Patch]:
+    """Legend entries of the tumour-fraction panel (not-detected and tumour-informed draws'
+    only when drawn)."""
     look: dict[str, Any] = {"ls": "none", "color": TF_LOOK.colour}
     handles: list[Line2D | Patch] = [
         Line2D([], [], marker="D", ms=6, **look, label="tumour fraction (95% CI)")
     ]
+    if informed:
+        handles.append(Line2D([], [], marker="D", ms=6, mfc="white", mew=1.6, **look,
+                              label="TF on the baseline's copy-number states"))  # fmt: skip
     if not_detected:
         handles.append(Line2D([], [], marker="v", ms=7, mfc="white", mew=1.6, **look,
                               label="TF not detected (drawn at the floor)"))  # fmt: skip
