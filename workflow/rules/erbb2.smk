@@ -24,7 +24,7 @@ def baseline_profile(wildcards):
     call = baseline_call(wildcards)
     if not call:
         return {}
-    base = BASELINES[ROWS[wildcards.sample]["patient"]]
+    base = Path(call).name.removesuffix(".tsv")
     return {
         "baseline_cnr": f"results/cnvkit/{base}.cnr",
         "baseline_cns": f"results/cnvkit/{base}.cns",
