@@ -76,7 +76,9 @@ def test_tumour_fraction_and_erbb2_tumour_copies_against_truth(
 
 
 def test_a_diploid_sample_has_no_tumour_fraction_and_no_tumour_copies(tmp_path: Path) -> None:
-    row: dict[str, Any] = call_sample(profile_cnr(tmp_path / "n.cnr", 0.0, seed=3), None, Erbb2Params())
+    row: dict[str, Any] = call_sample(
+        profile_cnr(tmp_path / "n.cnr", 0.0, seed=3), None, Erbb2Params()
+    )
     assert row["tf_evaluable"] and not row["tf_detected"]
     assert str(row["tf_reason"]).startswith("not detected")
     for column in ("tumour_fraction", "tf_low", "tumour_ploidy", "erbb2_tumour_copies"):

@@ -278,3 +278,15 @@ def all_plots(wildcards):
     if PATIENTS:
         plots += ["results/plots/cohort.png"]
     return plots
+
+
+def baseline_profile(wildcards):
+    """An on-treatment draw's tumour fraction is also fitted on its baseline's states."""
+    call = baseline_call(wildcards)
+    if not call:
+        return {}
+    base = Path(call).name.removesuffix(".tsv")
+    return {
+        "baseline_cnr": f"results/cnvkit/{base}.cnr",
+        "baseline_cns": f"results/cnvkit/{base}.cns",
+    }

@@ -19,18 +19,6 @@ rule erbb2_panel:
         "../scripts/erbb2_panel.py"
 
 
-def baseline_profile(wildcards):
-    """An on-treatment draw's tumour fraction is also fitted on its baseline's states."""
-    call = baseline_call(wildcards)
-    if not call:
-        return {}
-    base = Path(call).name.removesuffix(".tsv")
-    return {
-        "baseline_cnr": f"results/cnvkit/{base}.cnr",
-        "baseline_cns": f"results/cnvkit/{base}.cns",
-    }
-
-
 rule erbb2_call:
     input:
         unpack(baseline_profile),
