@@ -84,6 +84,25 @@ def bam_qc(
     return metrics, hist
 
 
+def count_read_pairs(bam_path: str | Path) -> int:
+    """Sequenced read pairs of a BAM, as :func:`bam_qc` counts ``read_pairs``: primary
+    first-in-pair records (mapped or not); for a BAM without pairs, half its primary records.
+
+    Counted by samtools (C, no per-read Python), for a BAM the sheet provides: its count
+    sets the automatic bin size before its QC pass (for reads aligned here, rule
+    check_fastq counts the FASTQ's records: bwa writes one primary record per read).
+    """
+    path = str(bam_path)
+    first = _count_records(path, "-f", "0x40", "-F", "0x900")
+    return first if first else _count_records(path, "-F", "0x900") // 2
+
+
+def _count_records(path: str, *flags: str) -> int:
+    """Records of a BAM that pass samtools view's flag filters (``-f``/``-F``)."""
+    out = pysam.view("-c", *flags, path)
+    return int(out if isinstance(out, str) else "".join(out))
+
+
 def short_fraction(lengths: ArrayLike, counts: ArrayLike) -> float:
     """Fraction of fragments shorter than :data:`SHORT_FRAGMENT` bp, from a length histogram.
 

@@ -102,7 +102,9 @@ def _slurm_args(cluster: SlurmCluster) -> list[str]:
     keep the test quick. Threads are capped at the node's CPUs with --max-threads,
     as the README tells users to: a job asking for more CPUs than any node has could
     never start (the workflow stops before submitting it), where a local run would
-    scale them down to --cores.
+    scale them down to --cores. --cores does the same for the jobs that bundle a
+    sample's steps: on this node of 2 CPUs the QC (1 thread) and the coverage (2)
+    of a sample's group job would otherwise run side by side on 3.
     """
     profile = yaml.safe_load((SLURM_PROFILE / "config.yaml").read_text())
     return [
@@ -113,6 +115,8 @@ def _slurm_args(cluster: SlurmCluster) -> list[str]:
         "--jobs",
         "4",
         "--max-threads",
+        str(cluster.node_cpus),
+        "--cores",
         str(cluster.node_cpus),
         "--latency-wait",
         "5",
@@ -185,9 +189,28 @@ def _local_rule_jobs(log: Path) -> collections.Counter[str]:
 
 
 def _submitted_rule_jobs(log: Path) -> collections.Counter[str]:
-    """Jobs that Snakemake handed to the executor (`rule NAME:` lines), retries included."""
-    names = re.findall(r"^rule (\w+):", log.read_text(), flags=re.MULTILINE)
-    return collections.Counter(names)
+    """Jobs that Snakemake handed to the executor, retries included: `rule NAME:` lines,
+    and each group job (`Group job ID ...:` and its members' indented `rule NAME:` lines)
+    under the name the SLURM plugin gives it, ID_RULE1_RULE2... (its rules sorted)."""
+    jobs: collections.Counter[str] = collections.Counter()
+    group: tuple[str, set[str]] | None = None
+    for line in log.read_text().splitlines():
+        if group is not None and (member := re.match(r"^\s+rule (\w+):", line)):
+            group[1].add(member.group(1))
+            continue
+        # A member's "Shell command:" line is not indented; the next unindented line ends
+        # the group's listing.
+        closes = line.strip() and not line[0].isspace() and not line.startswith("Shell command:")
+        if group is not None and closes:
+            jobs[f"{group[0]}_{'_'.join(sorted(group[1]))}"] += 1
+            group = None
+        if found := re.match(r"^(?:\[.*?\] )?Group job (\S+) \(jobs", line):
+            group = (found.group(1), set())
+        elif found := re.match(r"^rule (\w+):", line):
+            jobs[found.group(1)] += 1
+    if group is not None:
+        jobs[f"{group[0]}_{'_'.join(sorted(group[1]))}"] += 1
+    return jobs
 
 
 def _wait_for_accounting(
@@ -316,6 +339,23 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
     assert by_rule == submitted, "every job Snakemake submitted must be a SLURM job"
     failed = [job for job in jobs if job["State"] != "COMPLETED"]
     assert not failed, f"SLURM jobs that did not complete: {failed}"
+
+    # Issue 13: one SLURM job per sample for its chain (input check, alignment, BAM QC,
+    # bin coverage), not four; a normal's check is a job of its own (the bin size waits
+    # for the normals' read counts). 12 samples, 3 of them normals: 33 SLURM jobs where
+    # there were 66 (48 of them the chain's).
+    sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    n_samples, n_normals = len(sheet), int((sheet["kind"] == "normal").sum())
+    assert dict(by_rule) == {
+        "sample_align_check_fastq_cnvkit_coverage_qc_bam": n_samples - n_normals,
+        "sample_align_cnvkit_coverage_qc_bam": n_normals,
+        "check_fastq": n_normals,
+        "cnvkit_fix_segment": n_samples,
+        "cnvkit_reference_loo": n_normals,
+        "cnvkit_reference": 1,
+        "cnvkit_access": 1,
+        "bwa_index": 1,
+    }
 
     for table in RESULT_TABLES:
         pd.testing.assert_frame_equal(

@@ -12,7 +12,7 @@ import pysam
 import pytest
 
 from cfdna_erbb2.bins import accessible_bp, auto_bin_size
-from cfdna_erbb2.qc import bam_qc, write_bam_qc
+from cfdna_erbb2.qc import bam_qc, count_read_pairs, write_bam_qc
 
 PAIRED, PROPER, UNMAPPED, MATE_UNMAPPED, REVERSE, MATE_REVERSE = 0x1, 0x2, 0x4, 0x8, 0x10, 0x20
 FIRST, SECOND, SECONDARY, DUPLICATE, SUPPLEMENTARY = 0x40, 0x80, 0x100, 0x400, 0x800
@@ -163,6 +163,24 @@ def test_write_bam_qc(known_bam: Path, tmp_path: Path) -> None:
         "167\t2",
         "300\t1",
     ]
+
+
+def test_count_read_pairs_is_the_qc_figure(known_bam: Path) -> None:
+    """Issue 13: a sheet's BAM is counted by samtools in rule check_bam (its count sets the
+    bin size before the QC pass): the same 13 pairs, not the 28 records."""
+    assert count_read_pairs(known_bam) == bam_qc(known_bam)[0]["read_pairs"] == 13
+
+
+def test_count_read_pairs_of_unpaired_reads(tmp_path: Path) -> None:
+    """Without first mates, half the primary records, as the QC pass counts them."""
+    path = tmp_path / "single.bam"
+    header = pysam.AlignmentHeader.from_dict({"SQ": [{"SN": "chr1", "LN": 100_000}]})
+    flags = [0, 0, REVERSE, 0, UNMAPPED, SUPPLEMENTARY, SECONDARY]
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for i, flag in enumerate(flags):
+            ref, pos = (-1, -1) if flag & UNMAPPED else (0, 1_000 * (i + 1))
+            out.write(make_read(header, f"r{i}", flag, ref, pos, -1, -1, 0))
+    assert count_read_pairs(path) == bam_qc(path)[0]["read_pairs"] == 2
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ job's target is built.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import shlex
@@ -192,7 +193,7 @@ def test_hostile_fastq_names_are_quoted(tmp_path: Path) -> None:
     bwa = "\n".join(line for line in plan.stdout.splitlines() if "bwa mem" in line)
     for name in HOSTILE:
         assert shlex.quote(f"reads/{name}") in bwa, name
-    run = snakemake(study, "results/bam/N1.fastq_checked", "results/bam/N2.fastq_checked")
+    run = snakemake(study, "results/qc/N1.fastq_reads.json", "results/qc/N2.fastq_reads.json")
     assert run.returncode == 0, run.stderr[-3000:]
     no_pwned(tmp_path)
     log = (study / "results" / "logs" / "check_fastq" / "N1.log").read_text()
@@ -226,10 +227,54 @@ def test_a_truncated_fastq_fails_once_with_its_name(tmp_path: Path) -> None:
     study = make_study(tmp_path, COHORT)
     write_reads(study / "reads" / "cut me.fastq.gz", truncated=True)
     set_reads(study, "P1_D1", "cut me.fastq.gz", "P1_D1_R2.fastq.gz")
-    run = snakemake(study, "results/bam/P1_D1.fastq_checked")
+    run = snakemake(study, "results/qc/P1_D1.fastq_reads.json")
     assert run.returncode != 0
     assert "ERROR: reads/cut me.fastq.gz is not a complete gzip file" in said(run)
     assert said(run).count("Error in rule check_fastq") == 1, "retried a deterministic failure"
+
+
+# ---- issue 13: the read pairs that set the bin size, counted by the FASTQ check ----------
+
+
+def test_the_fastq_check_counts_the_read_pairs(tmp_path: Path) -> None:
+    """The count rule bins uses for the automatic size: the reads of a mate (50 here)."""
+    study = make_study(tmp_path, COHORT)
+    run = snakemake(study, "results/qc/N1.fastq_reads.json")
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads((study / "results" / "qc" / "N1.fastq_reads.json").read_text())
+    assert record == {"sample": "N1", "read_pairs": 50}
+
+
+def test_a_fastq_without_its_last_newline_counts_as_bwa_reads_it(tmp_path: Path) -> None:
+    """bwa reads a last record whose quality line has no newline; so does the count."""
+    study = make_study(tmp_path, COHORT)
+    write_reads(study / "reads" / "nl_R1.fastq.gz")
+    (study / "reads" / "nl_R2.fastq.gz").write_bytes(gzip.compress((FASTQ * 50).rstrip(b"\n")))
+    set_reads(study, "N1", "nl_R1.fastq.gz", "nl_R2.fastq.gz")
+    run = snakemake(study, "results/qc/N1.fastq_reads.json")
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads((study / "results" / "qc" / "N1.fastq_reads.json").read_text())
+    assert record["read_pairs"] == 50
+
+
+@pytest.mark.parametrize(
+    ("mate2", "error"),
+    [
+        (FASTQ * 49, "has 50 reads but reads/bad_R2.fastq.gz has 49: the mates do not pair up"),
+        (FASTQ * 50 + b"@r2/2\nACGT\n", "has 202 lines, not four per read"),
+    ],
+)
+def test_fastq_mates_that_do_not_pair_up_stop_the_check(
+    tmp_path: Path, mate2: bytes, error: str
+) -> None:
+    study = make_study(tmp_path, COHORT)
+    write_reads(study / "reads" / "bad_R1.fastq.gz")
+    (study / "reads" / "bad_R2.fastq.gz").write_bytes(gzip.compress(mate2))
+    set_reads(study, "N1", "bad_R1.fastq.gz", "bad_R2.fastq.gz")
+    run = snakemake(study, "results/qc/N1.fastq_reads.json")
+    assert run.returncode != 0
+    assert error in said(run)
+    assert not (study / "results" / "qc" / "N1.fastq_reads.json").exists()
 
 
 # ---- items 4 and 9: config and reference errors before any job --------------------------
@@ -323,6 +368,29 @@ def test_slurm_jobs_larger_than_any_node_stop_the_run_before_submission(
     assert (bin_dir / "sbatch.calls").exists() is not stops
 
 
+@pytest.mark.parametrize(("cores", "stops"), [((), True), (("--cores", "2"), False)])
+def test_a_sample_group_larger_than_any_node_stops_the_run_before_submission(
+    tmp_path: Path, cores: tuple[str, ...], stops: bool
+) -> None:
+    """Issue 13: a sample's chain is one SLURM job, in which QC (1 thread) and coverage (2)
+    run side by side: on 2-CPU nodes they add up to 3 CPUs although every job fits with
+    --max-threads 2. The check names --cores 2, which makes Snakemake run them in turn."""
+    study = make_study(tmp_path, COHORT)
+    bin_dir = fake_slurm(tmp_path / "fake-slurm", 2, 64000)
+    profile = str(REPO / "workflow" / "profiles" / "slurm")
+    args = ("--workflow-profile", profile, "--jobs", "1", "--max-threads", "2", *cores,
+            "--slurm-init-seconds-before-status-checks", "1",
+            "--seconds-between-status-checks", "1")  # fmt: skip
+    run = snakemake(study, *args, cores=(), path_prefix=bin_dir)
+    assert run.returncode != 0  # the stand-in sbatch refuses every job
+    found = re.search(r"group 'sample' \(([\w, ]+)\) asks 3 CPUs and 4000 MB", said(run))
+    assert bool(found) is stops, said(run)[-3000:]
+    if found:
+        assert {"align", "qc_bam", "cnvkit_coverage"} <= set(found.group(1).split(", "))
+        assert "Run with --cores 2 --resources mem_mb=64000" in said(run)
+    assert (bin_dir / "sbatch.calls").exists() is not stops
+
+
 def test_a_missing_tool_stops_the_run_before_any_job_with_the_fix(tmp_path: Path) -> None:
     """Issue 12: run outside the project's environment, the workflow used to fail ten
     minutes in, at the first CNVkit job; now it stops at once and says how to fix it."""
@@ -341,3 +409,64 @@ def test_a_missing_tool_stops_the_run_before_any_job_with_the_fix(tmp_path: Path
     assert "Missing tools: CNVkit" in said(result)
     assert "bin/activate" in said(result) and "--sdm conda" in said(result)
     assert not (study / "results").exists()
+
+
+# ---- issue 13: a new draw reruns only its own jobs and the cohort's ---------------------
+
+
+def planned_jobs(output: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job of a dry run's plan, group members included."""
+    jobs: list[tuple[str, str]] = []
+    for line in output.splitlines():
+        if found := re.match(r"\s*(?:local)?rule (\w+):$", line):
+            jobs.append((found.group(1), ""))
+        elif (found := re.match(r"\s*wildcards: (.*)$", line)) and jobs:
+            jobs[-1] = (jobs[-1][0], found.group(1))
+    return jobs
+
+
+def complete_without_running(study: Path) -> None:
+    """Mark the whole plan as done: every output made (empty) and dated in order by
+    `--touch`, then the temporary files removed, as a finished run leaves them."""
+    plan = snakemake(study, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    for line in re.findall(r"^\s*output: (.+)$", plan.stdout, re.MULTILINE):
+        for name in line.split(", "):
+            (study / name).parent.mkdir(parents=True, exist_ok=True)
+            (study / name).touch()
+    touched = snakemake(study, "--touch")
+    assert touched.returncode == 0, touched.stderr[-3000:]
+    for pattern in ("results/cnvkit/coverage/*.cnn", "results/cnvkit/reference/loo/*.cnn"):
+        for path in study.glob(pattern):
+            path.unlink()
+    again = snakemake(study, "-n")
+    assert "Nothing to be done" in said(again), said(again)[-3000:]
+
+
+def test_a_new_draw_reruns_its_own_jobs_and_the_cohort_tables_only(tmp_path: Path) -> None:
+    """Adding a patient's draw to a finished study plans that draw's chain (check to call
+    and plots) and the tables and plots made from every call; never the bins, the panel
+    of normals or another sample's jobs. (`--touch` records no provenance, so this follows
+    the files and their times: a rule whose params listed every sample would rerun in a
+    real run too, and is not caught here.)"""
+    study = make_study(tmp_path, [*COHORT, ("P2_D1", "P2", "plasma", "1")])
+    complete_without_running(study)
+    write_reads(study / "reads" / "P1_D43_R1.fastq.gz")
+    write_reads(study / "reads" / "P1_D43_R2.fastq.gz")
+    with (study / "samples.tsv").open("a") as fh:
+        fh.write("P1_D43\tP1\tplasma\t43\treads/P1_D43_R1.fastq.gz\treads/P1_D43_R2.fastq.gz\t\n")
+    plan = snakemake(study, "-n")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    jobs = planned_jobs(plan.stdout)
+    per_sample = {rule for rule, wildcards in jobs if "sample=" in wildcards}
+    assert per_sample == {
+        "check_fastq", "align", "qc_bam", "cnvkit_coverage", "cnvkit_fix_segment",
+        "erbb2_call", "plot_genome", "plot_fragments",
+    }  # fmt: skip
+    assert {w for _, w in jobs if "sample=" in w} <= {"sample=P1_D43", "group=P1, sample=P1_D43"}
+    cohort = {rule for rule, wildcards in jobs if "sample=" not in wildcards}
+    assert cohort == {
+        "erbb2_calls", "qc_table", "response", "plot_cohort", "plot_qc", "plot_trajectory",
+        "all",
+    }  # fmt: skip
+    assert sum(job_counts(plan.stdout).values()) == len(jobs)

@@ -15,6 +15,8 @@ rule cnvkit_coverage:
         "results/logs/cnvkit_coverage/{sample}.log",
     benchmark:
         "results/benchmarks/cnvkit_coverage/{sample}.tsv"
+    group:
+        SAMPLE_GROUP
     conda:
         "../envs/cnvkit.yaml"
     threads: 2

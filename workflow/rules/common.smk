@@ -83,6 +83,10 @@ if not any("conda" in m or "apptainer" in m or "singularity" in m for m in _depl
 SAMPLES = list(samples.index)
 NORMALS = list(samples.index[samples["kind"] == "normal"])
 PATIENTS = sorted(set(samples.loc[samples["kind"] == "plasma", "patient"]))
+# The sheet's rows as plain dicts (sample -> column -> value): the input functions below run
+# for every job, and a pandas lookup per call adds up over a DAG of 1,000 draws
+# (benchmarks/bench_dag.py).
+ROWS = samples.to_dict("index")
 
 if workflow.is_main_process and not NORMALS:
     print(
@@ -120,11 +124,55 @@ def by_attempt(base):
     return scaled
 
 
+def job_ask(name, job):
+    """What a job (or a group job) asks SLURM for, as the slurm plugin submits it."""
+    res = job.resources
+    cpus = res.get("cpus_per_task") or job.threads
+    mem = res.get("mem_mb_per_cpu")
+    mem = mem * cpus if isinstance(mem, int | float) else res.get("mem_mb")
+    return JobAsk(
+        name,
+        int(cpus) if isinstance(cpus, int | float) else 1,
+        int(mem) if isinstance(mem, int | float) else None,  # None: TBD
+        res.get("slurm_partition"),
+    )
+
+
+def group_problems(groups, partitions):
+    """One message per group (a sample's chain, submitted as one job) that asks for more
+    than the largest node of its partition although each of its jobs fits: its steps that
+    run side by side (QC and coverage) add up. --cores N and --resources mem_mb=M make
+    Snakemake run them one after another within N CPUs and M MB."""
+    messages = {}
+    for group in groups:
+        ask = job_ask(group.groupid, group)
+        names = (ask.partition or partitions.default or "").split(",")
+        nodes = {p: partitions.largest[p] for p in names if p in partitions.largest}
+        fits = [
+            ask.cpus <= n.cpus
+            and (ask.mem_mb is None or not n.mem_mb or ask.mem_mb <= n.mem_mb)
+            for n in nodes.values()
+        ]
+        if not nodes or any(fits) or group.groupid in messages:
+            continue
+        partition, node = next(iter(nodes.items()))
+        rules = ", ".join(sorted({job.rule.name for job in group.jobs}))
+        messages[group.groupid] = (
+            f"group '{group.groupid}' ({rules}) asks {ask.cpus} CPUs and {ask.mem_mb} MB "
+            f"per job, but the largest node of partition '{partition}' has {node.cpus} CPUs "
+            f"and {node.mem_mb} MB: the group's steps that run side by side add up. Run with "
+            f"--cores {node.cpus} --resources mem_mb={node.mem_mb} (Snakemake then runs them "
+            "one after another within one node)"
+        )
+    return list(messages.values())
+
+
 def check_cluster_fits():
-    """With the SLURM executor, stop before the first submission if a rule's jobs ask for
-    more CPUs or memory than any node of their partition has: SLURM would keep them
-    pending forever (reason PartitionConfig). Called by `onstart` (the executor and the
-    jobs' final threads and resources are known only then)."""
+    """With the SLURM executor, stop before the first submission if a rule's jobs, or the
+    group jobs that bundle a sample's steps, ask for more CPUs or memory than any node of
+    their partition has: SLURM would keep them pending forever (reason PartitionConfig).
+    Called by `onstart` (the executor and the jobs' final threads and resources are known
+    only then)."""
     plugin = workflow.executor_plugin
     if plugin is None or plugin.name != "slurm":
         return
@@ -133,23 +181,15 @@ def check_cluster_fits():
     except (OSError, subprocess.SubprocessError) as exc:
         print(f"WARNING: sinfo failed, job sizes not checked: {exc}", file=sys.stderr)
         return
-    asks = []
+    asks, groups = [], {}
     for job in workflow.dag.needrun_jobs():
         if job.is_local:
             continue
-        res = job.resources
-        cpus = res.get("cpus_per_task") or job.threads
-        mem = res.get("mem_mb_per_cpu")
-        mem = mem * cpus if isinstance(mem, int | float) else res.get("mem_mb")
-        asks.append(
-            JobAsk(
-                job.rule.name,
-                int(cpus) if isinstance(cpus, int | float) else 1,
-                int(mem) if isinstance(mem, int | float) else None,  # None: TBD
-                res.get("slurm_partition"),
-            )
-        )
-    problems = unschedulable(asks, partitions)
+        asks.append(job_ask(job.rule.name, job))
+        group = workflow.dag.get_job_group(job)
+        if group is not None:
+            groups[group] = None
+    problems = unschedulable(asks, partitions) or group_problems(groups, partitions)
     if problems:
         raise WorkflowError(
             "Jobs that SLURM could never start; nothing was submitted:\n"
@@ -158,20 +198,21 @@ def check_cluster_fits():
 
 
 # ---- input functions ---------------------------------------------------------------
+# Lists that do not depend on the job are made once, here, not in every job's call.
 
 
 def fastq_inputs(wildcards):
-    row = samples.loc[wildcards.sample]
+    row = ROWS[wildcards.sample]
     return {"fq1": row["fq1"], "fq2": row["fq2"]}
 
 
 def bam_input(wildcards):
-    return samples.loc[wildcards.sample, "bam"]
+    return ROWS[wildcards.sample]["bam"]
 
 
 def sample_bam(wildcards):
     """The analysis-ready BAM of a sample: aligned here, or the sheet's BAM after checks."""
-    if samples.loc[wildcards.sample, "input"] == "bam":
+    if ROWS[wildcards.sample]["input"] == "bam":
         return f"results/bam/{wildcards.sample}.checked.bam"
     return f"results/bam/{wildcards.sample}.bam"
 
@@ -184,12 +225,42 @@ def read_group(wildcards):
     return f"@RG\\tID:{wildcards.sample}\\tSM:{wildcards.sample}\\tPL:ILLUMINA\\tLB:{wildcards.sample}"
 
 
-def bin_depth_qc(wildcards):
-    """QC files whose read counts set the auto bin size: the normals' (all samples without)."""
-    if str(config["bins"]["size"]) != "auto":
-        return []
-    chosen = NORMALS if NORMALS else SAMPLES
-    return expand("results/qc/{sample}.bam_qc.json", sample=chosen)
+def read_count(sample):
+    """The file with a sample's sequenced read pairs, written by its input check (rule
+    check_fastq counts the FASTQ records, rule check_bam the BAM's primary first mates).
+    """
+    kind = "bam" if ROWS[sample]["input"] == "bam" else "fastq"
+    return f"results/qc/{sample}.{kind}_reads.json"
+
+
+#: Samples whose read pairs set the automatic bin size: the normals (every sample when there
+#: are none); none when the config fixes the size.
+DEPTH_SAMPLES = (NORMALS or SAMPLES) if str(config["bins"]["size"]) == "auto" else []
+BIN_DEPTH = [read_count(s) for s in DEPTH_SAMPLES]
+
+
+def bin_depth(wildcards):
+    """Read-count files of the samples that set the automatic bin size. Their input checks
+    count the reads, so the bins wait for no alignment or BAM QC pass."""
+    return BIN_DEPTH
+
+
+# ---- groups: one cluster submission per sample -------------------------------------
+# On a cluster, a sample's short steps from its input check to its bin coverage (check,
+# align, qc_bam, cnvkit_coverage) run as one job of the group "sample": Snakemake makes one
+# group job per sample (the jobs of one sample are connected, those of two samples are
+# not; the SLURM profile's group-components can pack several samples into one job).
+# Snakemake ignores groups when it runs the jobs on this machine.
+SAMPLE_GROUP = "sample"
+GROUPED_CHECKS = set(SAMPLES) - set(DEPTH_SAMPLES)
+
+
+def check_group(wildcards):
+    """The group of a sample's input check: the sample's own, except for the samples that
+    set the bin size. The bins wait for those samples' read counts and every coverage waits
+    for the bins, so their checks are jobs of their own (in the group, the group would wait
+    for itself)."""
+    return SAMPLE_GROUP if wildcards.sample in GROUPED_CHECKS else None
 
 
 #: The ENCODE blacklists shipped with the workflow, by the build check_gene_matches_build
@@ -215,28 +286,39 @@ def exclusion_beds(wildcards):
     return list(chosen)
 
 
+NORMAL_QC = expand("results/qc/{sample}.bam_qc.json", sample=NORMALS)
+NORMAL_COVERAGE = expand(
+    "results/cnvkit/coverage/{sample}.targetcoverage.cnn", sample=NORMALS
+)
+LOO_COVERAGE = {
+    normal: [c for n, c in zip(NORMALS, NORMAL_COVERAGE) if n != normal]
+    for normal in NORMALS
+}
+NORMAL_CNRS = expand("results/cnvkit/{sample}.cnr", sample=NORMALS)
+NORMAL_FRAGLENS = expand("results/qc/{sample}.fraglen.tsv", sample=NORMALS)
+
+
 def normal_qc(wildcards):
-    return expand("results/qc/{sample}.bam_qc.json", sample=NORMALS)
+    return NORMAL_QC
 
 
 def panel_coverage(wildcards):
-    return expand("results/cnvkit/coverage/{sample}.targetcoverage.cnn", sample=NORMALS)
+    return NORMAL_COVERAGE
 
 
 def loo_coverage(wildcards):
-    others = [n for n in NORMALS if n != wildcards.normal]
-    return expand("results/cnvkit/coverage/{sample}.targetcoverage.cnn", sample=others)
+    return LOO_COVERAGE[wildcards.normal]
 
 
 def sample_reference(wildcards):
     """Normals are fixed against a panel built without them (leave-one-out)."""
-    if wildcards.sample in NORMALS:
+    if ROWS[wildcards.sample]["kind"] == "normal":
         return f"results/cnvkit/reference/loo/{wildcards.sample}.cnn"
     return "results/cnvkit/reference/panel.cnn"
 
 
 def normal_cnrs(wildcards):
-    return expand("results/cnvkit/{sample}.cnr", sample=NORMALS)
+    return NORMAL_CNRS
 
 
 BASELINES = baseline_of(samples)
@@ -244,7 +326,7 @@ BASELINES = baseline_of(samples)
 
 def baseline_call(wildcards):
     """An on-treatment draw is measured over the amplicon its baseline showed."""
-    row = samples.loc[wildcards.sample]
+    row = ROWS[wildcards.sample]
     base = BASELINES.get(row["patient"])
     if row["kind"] != "plasma" or base is None or base == wildcards.sample:
         return []
@@ -252,12 +334,12 @@ def baseline_call(wildcards):
 
 
 def normal_fraglens(wildcards):
-    return expand("results/qc/{sample}.fraglen.tsv", sample=NORMALS)
+    return NORMAL_FRAGLENS
 
 
 def group_of(sample):
     """Report group of a sample: its patient, or 'normals' for the panel of normals."""
-    return samples.loc[sample, "patient"] or "normals"
+    return ROWS[sample]["patient"] or "normals"
 
 
 GROUPS = {s: group_of(s) for s in SAMPLES}

@@ -13,6 +13,8 @@ rule qc_bam:
         "results/logs/qc_bam/{sample}.log",
     benchmark:
         "results/benchmarks/qc_bam/{sample}.tsv"
+    group:
+        SAMPLE_GROUP
     conda:
         "../envs/python.yaml"
     resources:

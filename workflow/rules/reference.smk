@@ -82,13 +82,16 @@ rule cnvkit_access:
         "cnvkit.py access {input.fasta:q} -o {output.bed:q} > {log:q} 2>&1"
 
 
+# The automatic bin size follows the read pairs of the normals, counted by their input
+# checks: the bins wait for no alignment, so every sample's chain from alignment to bin
+# coverage runs unbroken (one cluster job per sample, the group "sample").
 rule bins:
     input:
         access="results/reference/access.bed",
         checked=ancient("results/reference/reference_checked.txt"),
         fai="results/reference/genome.fa.fai",
         refflat=config["reference"]["refflat"],
-        qc=bin_depth_qc,
+        depth=bin_depth,
         exclude=exclusion_beds,
     output:
         target="results/reference/bins.target.bed",

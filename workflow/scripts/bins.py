@@ -18,7 +18,8 @@ with script_log(snakemake.log[0]) as log:
         snakemake.input.refflat, snakemake.input.fai, snakemake.params.gene
     )
     print(f"genome build: {build or 'not a known human build'}", file=log, flush=True)
-    pairs = [json.loads(Path(p).read_text())["read_pairs"] for p in snakemake.input.qc]
+    # Read pairs of the samples that set an automatic size, counted by their input checks.
+    pairs = [json.loads(Path(p).read_text())["read_pairs"] for p in snakemake.input.depth]
     settings = snakemake.params.bins
     choice = choose_contigs(list(read_fai(snakemake.input.fai)), settings["contigs"])
     print(choice.summary(), file=log, flush=True)
