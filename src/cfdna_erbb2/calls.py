@@ -37,7 +37,7 @@ from .erbb2 import (
     systematic_sd,
 )
 from .errors import InputError
-from .panel import panel_reason
+from .panel import panel_reason, qc_limits_failure
 from .sex import infer_sex
 from .tf_informed import informed_estimate, unavailable
 from .tsv import parse_bool
@@ -185,14 +185,7 @@ def sample_qc_failure(
     pairs than ``min_read_pairs``, or bin noise unmeasurable or above ``max_noise_sd`` (the
     limits that also make its ERBB2 call not evaluable). The ERBB2-specific limits (flanks,
     limit of detection) do not: the fit is genome-wide."""
-    noise = bin_noise(bins)[1]
-    if read_pairs is not None and read_pairs < params.min_read_pairs:
-        return f"{read_pairs} read pairs < {params.min_read_pairs}"
-    if not math.isfinite(noise):
-        return "no usable bins to measure noise"
-    if noise > params.max_noise_sd:
-        return f"bin noise sd {noise:.3f} > {params.max_noise_sd} (log2)"
-    return ""
+    return qc_limits_failure(read_pairs, bin_noise(bins)[1], params)
 
 
 def tumour_fraction_row(
@@ -201,7 +194,7 @@ def tumour_fraction_row(
     measured: Erbb2Measurement,
     params: Erbb2Params,
     *,
-    read_pairs: int | None = None,
+    qc_failure: str = "",
     systematic: float | None = None,
     tf_params: TumourFractionParams | None = None,
 ) -> dict[str, object]:
@@ -209,15 +202,16 @@ def tumour_fraction_row(
     measurement's locus left out (so that the amplicon cannot drive it), and the tumour's
     copies at that locus (:func:`cfdna_erbb2.tumour_fraction.locus_tumour_copies` of
     ``locus_log2`` and its standard error ``se_log2``). A sample that fails its own QC
-    (:func:`sample_qc_failure`) is not evaluable: every value empty, the reason given."""
+    (``qc_failure``, :func:`sample_qc_failure`) is not evaluable: every value empty, the
+    reason given."""
     tf_params = tf_params or TumourFractionParams()
-    failure = sample_qc_failure(bins, params, read_pairs)
     tf: TumourFractionEstimate
-    if failure:
-        tf = not_evaluable(tf_params, f"sample QC: {failure}")
+    if qc_failure:
+        tf = not_evaluable(tf_params, f"sample QC: {qc_failure}")
     else:
-        locus = (measured.locus_chrom, int(measured.locus_start), int(measured.locus_end))
-        tf = estimate(bins, segments, exclude=locus, systematic=systematic, params=tf_params)
+        tf = estimate(
+            bins, segments, exclude=_locus(measured), systematic=systematic, params=tf_params
+        )
     copies = locus_tumour_copies(measured.locus_log2, measured.se_log2, tf)
     return {
         "tumour_fraction": tf.tumour_fraction,
@@ -269,24 +263,18 @@ def call_sample(
     except ValueError as exc:
         raise InputError(cnr, str(exc), field="gene") from None
     sex = infer_sex(bins)
+    tf_params = tf_params or TumourFractionParams()
+    failure = sample_qc_failure(bins, params, read_pairs)
     tf = tumour_fraction_row(
         bins,
         segments,
         result,
         params,
-        read_pairs=read_pairs,
+        qc_failure=failure,
         systematic=tf_systematic,
         tf_params=tf_params,
     )
-    informed = informed_row(
-        bins,
-        baseline,
-        result,
-        params,
-        read_pairs,
-        tf_systematic,
-        tf_params or TumourFractionParams(),
-    )
+    informed = informed_row(bins, baseline, result, failure, tf_systematic, tf_params)
     return {
         **result.to_row(),
         "sex": sex.sex,
@@ -301,26 +289,33 @@ def informed_row(
     bins: pd.DataFrame,
     baseline: tuple[str | Path, str | Path | None] | None,
     measured: Erbb2Measurement,
-    params: Erbb2Params,
-    read_pairs: int | None,
+    qc_failure: str,
     systematic: float | None,
     tf_params: TumourFractionParams,
 ) -> dict[str, object]:
     """The :data:`INFORMED_COLUMNS` of one draw: its TF on the baseline's copy-number states
     (:func:`cfdna_erbb2.tf_informed.informed_estimate`), with the draw's ERBB2 locus left
-    out of both; empty with the reason for a baseline, a normal or a draw failing its QC."""
+    out of both; empty with the reason for a baseline, a normal or a draw failing its QC
+    (``qc_failure``, :func:`sample_qc_failure`)."""
     if baseline is None:
         return unavailable("not an on-treatment draw").to_row()
-    failure = sample_qc_failure(bins, params, read_pairs)
-    if failure:
-        return unavailable(f"sample QC: {failure}").to_row()
+    if qc_failure:
+        return unavailable(f"sample QC: {qc_failure}").to_row()
     base_cnr, base_cns = baseline
-    base_bins = read_bins(base_cnr)
     base_segments = read_segments(base_cns) if base_cns is not None else None
-    locus = (measured.locus_chrom, int(measured.locus_start), int(measured.locus_end))
     return informed_estimate(
-        bins, base_bins, base_segments, exclude=locus, systematic=systematic, params=tf_params
+        bins,
+        read_bins(base_cnr),
+        base_segments,
+        exclude=_locus(measured),
+        systematic=systematic,
+        params=tf_params,
     ).to_row()
+
+
+def _locus(measured: Erbb2Measurement) -> tuple[str, int, int]:
+    """The measurement's locus (chromosome, start, end), left out of every TF fit."""
+    return measured.locus_chrom, int(measured.locus_start), int(measured.locus_end)
 
 
 def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:

@@ -41,15 +41,33 @@ def coverage_noise_sd(path: str | Path) -> float:
     return bin_noise(bins)[1]
 
 
-def screen_reason(read_pairs: float, noise_sd: float, params: Erbb2Params) -> str:
-    """Why a normal cannot serve in the panel ('' when it can)."""
-    if not read_pairs >= params.min_read_pairs:
+def qc_limits_failure(
+    read_pairs: float | None,
+    noise_sd: float,
+    params: Erbb2Params,
+    *,
+    noise: str = "bin noise sd",
+    no_bins: str = "no usable bins to measure noise",
+) -> str:
+    """Which of the sample QC limits (``min_read_pairs``, ``max_noise_sd``) ``read_pairs``
+    and ``noise_sd`` (log2) fail, in words ('' for none; ``read_pairs`` None: unknown, not
+    checked). ``noise`` and ``no_bins`` name the noise measured."""
+    if read_pairs is not None and not read_pairs >= params.min_read_pairs:
         return f"{read_pairs:.0f} read pairs < {params.min_read_pairs}"
     if not math.isfinite(noise_sd):
-        return "no covered bins to measure noise"
+        return no_bins
     if noise_sd > params.max_noise_sd:
-        return f"raw bin noise sd {noise_sd:.3f} > {params.max_noise_sd} (log2)"
+        return f"{noise} {noise_sd:.3f} > {params.max_noise_sd} (log2)"
     return ""
+
+
+def screen_reason(read_pairs: float, noise_sd: float, params: Erbb2Params) -> str:
+    """Why a normal cannot serve in the panel ('' when it can): the QC limits on its raw
+    coverage's noise."""
+    return qc_limits_failure(
+        read_pairs, noise_sd, params, noise="raw bin noise sd",
+        no_bins="no covered bins to measure noise",
+    )  # fmt: skip
 
 
 def screen_normals(

@@ -469,7 +469,6 @@ class _Tumour(NamedTuple):
     tf_high: float
     detected: bool
     evaluable: bool
-    floor: float
     copies: float
     copies_low: float
     copies_high: float
@@ -701,7 +700,6 @@ def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
             float(rec.tf_high),
             bool(rec.tf_detected),
             bool(rec.tf_evaluable),
-            float(rec.tf_floor),
             float(rec.erbb2_tumour_copies),
             float(rec.erbb2_tumour_copies_low),
             float(rec.erbb2_tumour_copies_high),
