@@ -81,3 +81,22 @@ def test_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in demo cohort (every response class), as `make demo` simulates it."""
     return simulate(tmp_path_factory.mktemp("demo") / "study", preset="demo", seed=1)
+
+
+@pytest.fixture(scope="session")
+def fastq_study(demo_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cohort from FASTQ: every response class, as users first see it. One run,
+    shared by every module that asserts on it (CI time: add assertions, not runs)."""
+    study = copy_study(demo_cohort, tmp_path_factory.mktemp("fastq") / "study")
+    result = snakemake(study)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return study
+
+
+@pytest.fixture(scope="session")
+def demo_report(fastq_study: Path) -> Path:
+    """The Snakemake HTML report of the demo run (``snakemake --report``), made once."""
+    report = fastq_study / "report.html"
+    result = snakemake(fastq_study, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return report
