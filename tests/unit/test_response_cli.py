@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from cfdna_erbb2 import RESPONSE_CLASSES, cli
-from cfdna_erbb2.response import PATIENT_COLUMNS, TIMEPOINT_COLUMNS
+from cfdna_erbb2.cli import response as response_cli
+from cfdna_erbb2.response import DEFAULT_CLONE_LOSS_MARGIN, PATIENT_COLUMNS, TIMEPOINT_COLUMNS
 
 HEADER = (
     "sample\tpatient\tkind\ttimepoint\terbb2_log2\terbb2_pcn\terbb2_z\tamplified\tevaluable\t"
@@ -85,6 +86,15 @@ def test_help_explains_the_five_classes(capsys: pytest.CaptureFixture[str]) -> N
     for name in RESPONSE_CLASSES:
         assert name in out
     assert "--reduction" in out and "--undetectable-level" in out and "--outdir" in out
+    assert "--clone-loss-margin" in out and "erbb2_clone_lost" in out
+
+
+def test_clone_loss_margin_reaches_the_classification() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(["response", "calls.tsv", "--clone-loss-margin", "3.5"])
+    assert response_cli.params_from_args(args).clone_loss_margin == 3.5
+    default = response_cli.params_from_args(parser.parse_args(["response", "calls.tsv"]))
+    assert default.clone_loss_margin == DEFAULT_CLONE_LOSS_MARGIN
 
 
 @pytest.mark.parametrize(
@@ -112,6 +122,7 @@ def test_help_explains_the_five_classes(capsys: pytest.CaptureFixture[str]) -> N
         (HEADER, ROWS, ["--reduction", "1.5"], ["reduction", "between 0 and 1"]),
         (HEADER, ROWS, ["--undetectable-level", "1"], ["undetectable-level"]),
         (HEADER, ROWS, ["--reduction", "0.7", "--undetectable-level", "0.5"], ["1 - reduction"]),
+        (HEADER, ROWS, ["--clone-loss-margin", "0.5"], ["--clone-loss-margin", "at least 1"]),
     ],
     ids=[
         "missing-column",
@@ -125,6 +136,7 @@ def test_help_explains_the_five_classes(capsys: pytest.CaptureFixture[str]) -> N
         "reduction-1.5",
         "level-1",
         "level-above-1-minus-reduction",
+        "clone-loss-margin-below-1",
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

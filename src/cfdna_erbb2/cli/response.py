@@ -14,6 +14,11 @@ pCN - 2 (copies per diploid genome). Every later draw gets one of five classes:
   not_evaluable      the baseline or the draw is not evaluable, or the draw is negative but
                      too shallow or noisy to have seen the amplification at the reduced level
 
+An undetectable or reduced draw is also explained, when the calls carry tumour fractions
+(column 'explanation'): tumour_fraction_fell, erbb2_clone_lost (the amplification kept at the
+draw's tumour fraction would be --clone-loss-margin times its detection limit, and is not
+seen) or undetermined.
+
 Writes OUTDIR/timepoints.tsv (one row per on-treatment draw, with the reason in words) and
 OUTDIR/patients.tsv (one row per patient: baseline, first and last on-treatment response).
 The input is checked completely before anything is written; both files appear together.
@@ -26,6 +31,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..response import (
+    DEFAULT_CLONE_LOSS_MARGIN,
     DEFAULT_REDUCTION,
     ResponseParams,
     classify,
@@ -61,6 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a negative draw is 'undetectable' only if it could detect this fraction of the "
         "baseline excess; in (0, 1) and at most 1 - reduction (default: 1 - reduction)",
     )
+    parser.add_argument(
+        "--clone-loss-margin",
+        type=float,
+        default=DEFAULT_CLONE_LOSS_MARGIN,
+        help="an undetectable or reduced draw is explained as 'erbb2_clone_lost' only if the "
+        "amplification kept at the draw's tumour fraction would exceed its detection limit "
+        "this many times over, at least 1 (default: %(default)s)",
+    )
 
 
 def params_from_args(args: argparse.Namespace) -> ResponseParams:
@@ -69,7 +83,11 @@ def params_from_args(args: argparse.Namespace) -> ResponseParams:
     if level is None:
         level = 1.0 - args.reduction
     try:
-        return ResponseParams(reduction=args.reduction, undetectable_level=level)
+        return ResponseParams(
+            reduction=args.reduction,
+            undetectable_level=level,
+            clone_loss_margin=args.clone_loss_margin,
+        )
     except InputError as exc:
         option = "--" + str(exc.field).replace("_", "-")
         raise InputError(None, f"{option}: {exc.message}", field=exc.field) from None
