@@ -57,6 +57,7 @@ from cfdna_erbb2.simulate import (
     simulate_sample,
     write_reference,
 )
+from cfdna_erbb2.simulate.tumour import amplicon_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -69,7 +70,7 @@ LOD_SENSITIVITY = 0.95
 N_NORMALS = 3
 #: Default grid (see benchmarks/README.md).
 DEPTHS = (0.5, 1.0, 2.0)
-TUMOUR_FRACTIONS = (0.01, 0.02, 0.03, 0.05, 0.10)
+TUMOUR_FRACTIONS = (0.01, 0.015, 0.02, 0.03, 0.05, 0.10)
 COPIES = (8.0, 20.0, 40.0)
 AMPLICON_BP = 500_000
 #: Replicate draws per (depth, TF, copies) cell: more at the depth the target is stated for.
@@ -78,7 +79,7 @@ REPS_OTHER = 4
 #: TF-0 draws per depth (copies do not matter at TF 0).
 REPS_TF0 = 16
 #: Extra amplicon sizes at 1x: (size bp, copies, TFs, reps).
-EXTRA_SIZES = ((100_000, 2_000_000), 20.0, (0.03, 0.05), 4)
+EXTRA_SIZES = ((100_000, 2_000_000), 20.0, (0.02, 0.03, 0.05), 4)
 #: 17q arm-gain decoys (no focal amplicon): arm copies, TFs, reps; run at every depth.
 DECOY_ARM_COPIES, DECOY_TFS, DECOY_REPS = 4, (0.10, 0.20, 0.30), 4
 
@@ -109,6 +110,7 @@ class Draw:
     ``kind``: normal (panel member, measured leave-one-out), tf0 (plasma with no tumour DNA),
     amp (focal ERBB2 amplicon of ``copies`` copies and ``amplicon_bp`` bp) or decoy (17q arm
     at ``copies`` copies, no focal amplicon). ``tf``: tumour fraction; ``rep``: replicate.
+    ``arm_level``: the tumour's broad events are whole chromosome arms (``TumourSpec``).
     """
 
     depth: float
@@ -117,6 +119,7 @@ class Draw:
     copies: float | None = None
     amplicon_bp: int | None = None
     rep: int = 0
+    arm_level: bool = False
 
     @property
     def name(self) -> str:
@@ -127,13 +130,20 @@ class Draw:
             parts.append(f"c{self.copies:g}")
         if self.amplicon_bp is not None:
             parts.append(f"{self.amplicon_bp // 1000}kb")
+        if self.arm_level:
+            parts.append("arm")
         parts.append(f"r{self.rep:02d}")
         return "_".join(parts)
 
     def tumour(self, seed: int) -> TumourSpec | None:
         if self.kind == "amp":
             assert self.copies is not None and self.amplicon_bp is not None
-            return TumourSpec(erbb2_copies=self.copies, amplicon_size=self.amplicon_bp, seed=seed)
+            return TumourSpec(
+                erbb2_copies=self.copies,
+                amplicon_size=self.amplicon_bp,
+                seed=seed,
+                arm_level=self.arm_level,
+            )
         if self.kind == "decoy":
             assert self.copies is not None
             return TumourSpec(erbb2_copies=None, arm_gain_17q=int(self.copies), seed=seed)
@@ -166,9 +176,10 @@ def n_reps(base: int, scale: float) -> int:
     return max(1, round(base * scale))
 
 
-def plan(quick: bool, scale: float) -> list[Draw]:
-    """Every draw of the grid (normals first), ``quick``: 1x only, 2 replicates per cell."""
-    depths = (1.0,) if quick else DEPTHS
+def plan(quick: bool, scale: float, depths: Sequence[float] | None = None) -> list[Draw]:
+    """Every draw of the grid (normals first), ``quick``: 1x only, 2 replicates per cell;
+    ``depths``: only these depths of the grid."""
+    depths = depths or ((1.0,) if quick else DEPTHS)
     draws: list[Draw] = []
     for depth in depths:
         draws += [Draw(depth, "normal", rep=i) for i in range(N_NORMALS)]
@@ -401,6 +412,7 @@ def measure_all(
         normals = [d for d in draws if d.depth == depth and d.kind == "normal"]
         paths = {n.name: draw_dir(settings, n) / "sample.cnr" for n in normals}
         panels[depth] = panel_table({k: v for k, v in paths.items() if v.exists()}, params)
+    genome = make_genome(settings.genome_seed)
     bin_sizes = {}
     for depth in panels:
         pj = panel_dir(settings, depth) / "panel.json"
@@ -438,8 +450,36 @@ def measure_all(
         }
         row.update({k: result.get(k, math.nan) for k in MEASURE_COLUMNS})
         row.update({k: v for k, v in result.items() if k not in row})
+        row.update(_informed(genome, draw, ddir, params, panels[draw.depth], meta))
         rows.append(row)
     return pd.DataFrame(rows), missing
+
+
+def _informed(
+    genome: Genome,
+    draw: Draw,
+    ddir: Path,
+    params: Erbb2Params,
+    panel: pd.DataFrame,
+    meta: dict[str, Any],
+) -> dict[str, object]:
+    """The call of an amplified draw as an on-treatment draw whose baseline found its
+    amplicon exactly (tumour-informed: ``informed_amplified``, ``informed_locus_pcn``)."""
+    if draw.kind != "amp" or draw.amplicon_bp is None:
+        return {"informed_amplified": math.nan, "informed_locus_pcn": math.nan}
+    chrom, start, end = amplicon_interval(genome, draw.amplicon_bp, 0)
+    baseline = {"amplified": True, "locus_source": "segment", "locus_chrom": chrom,
+                "locus_start": start, "locus_end": end}  # fmt: skip
+    result = call_draw(
+        draw.name,
+        ddir / "sample.cnr",
+        ddir / "sample.cns",
+        params,
+        panel=panel,
+        read_pairs=int(meta["read_pairs"]),
+        baseline_call=baseline,
+    )
+    return {"informed_amplified": result["amplified"], "informed_locus_pcn": result["locus_pcn"]}
 
 
 # ---- summary tables ----------------------------------------------------------------------
@@ -460,7 +500,8 @@ def _sens(sub: pd.DataFrame) -> str:
         return "-"
     ours = sub["amplified"].astype(bool).mean()
     cnv = sub["cnvkit_default_amplified"].astype(bool).mean()
-    return f"{_pct(ours)} / {_pct(cnv)} (n={len(sub)})"
+    informed = sub["informed_amplified"].astype(float).mean()
+    return f"{_pct(ours)} / {_pct(informed)} / {_pct(cnv)} (n={len(sub)})"
 
 
 def _lod(sens_by_tf: dict[float, float]) -> str:
@@ -482,7 +523,9 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
     depths = sorted(df["depth"].unique())
     tfs = sorted(main["tf"].unique())
     out.append(
-        "Cells: fraction of draws called amplified, ours / CNVkit default (log2 >= "
+        "Cells: fraction of draws called amplified, ours (tumour-naive) / tumour-informed (in "
+        "the true amplicon, as an on-treatment draw in its baseline's amplicon) / CNVkit "
+        "default (log2 >= "
         f"{params.cnvkit_amp_log2}), with n draws. Non-evaluable draws count as not called. "
         "Call parameters: "
         + ", ".join(f"{f.name} {getattr(params, f.name)}" for f in fields(params))
@@ -505,7 +548,7 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
             for tf in sorted(other["tf"].unique()):
                 sub = amp[(amp.depth == 1.0) & (amp.copies == 20) & (amp.amplicon_bp == size)]
                 rows.append([f"{size / 1000:g} kb", f"{100 * tf:g}%", _sens(sub[sub.tf == tf])])
-        out.append(_md(["amplicon", "TF", "ours / cnvkit (n)"], rows))
+        out.append(_md(["amplicon", "TF", "ours / informed / cnvkit (n)"], rows))
 
     out.append("\n## (b) False positives (called amplified; ours / CNVkit)\n")
     rows = []
@@ -528,7 +571,7 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
 
     out.append(
         f"\n## (c) 95% limit of detection (TF), 500 kb amplicon: smallest grid TF from which on "
-        f"every grid TF has >= {_pct(LOD_SENSITIVITY)} of draws called (ours / CNVkit)\n"
+        f"every grid TF has >= {_pct(LOD_SENSITIVITY)} of draws called\n"
     )
     out.append(
         "With 4-8 draws per cell, >= 95% means every draw was called; the one-sided 95% lower "
@@ -545,10 +588,20 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
                 continue
             g = sub.groupby("tf")
             lod_ours = _lod(g["amplified"].mean().to_dict())
+            lod_informed = _lod(
+                sub.assign(i=sub["informed_amplified"].astype(float))
+                .groupby("tf")["i"]
+                .mean()
+                .to_dict()
+            )
             lod_cnv = _lod(g["cnvkit_default_amplified"].mean().to_dict())
-            cells.append(f"{lod_ours} / {lod_cnv}")
+            cells.append(f"{lod_ours} / {lod_informed} / {lod_cnv}")
         rows.append([f"{depth:g}x", *cells])
     out.append(_md(["depth", *[f"{c:g} copies" for c in sorted(main["copies"].unique())]], rows))
+    out.append(
+        "\nCells: ours (tumour-naive: a baseline) / tumour-informed (the draw measured in the "
+        "true amplicon, as an on-treatment draw in its baseline's amplicon) / CNVkit default."
+    )
 
     out.append(
         "\n## (d) erbb2_pcn against expected pCN = TF * C + 2 * (1 - TF) (evaluable draws)\n"
@@ -626,7 +679,10 @@ def parse_params(config: dict[str, Any], overrides: Sequence[str]) -> Erbb2Param
         key, sep, value = item.partition("=")
         if not sep or key not in types:
             sys.exit(f"--param {item!r}: expected KEY=VALUE with KEY one of {sorted(types)}")
-        changes[key] = types[key](float(value)) if types[key] is int else types[key](value)
+        if types[key] is bool:
+            changes[key] = value.strip().lower() in ("1", "true", "yes")
+        else:
+            changes[key] = types[key](float(value)) if types[key] is int else types[key](value)
     return replace(params, **changes)
 
 
@@ -642,6 +698,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--reps-scale", type=float, default=1.0, help="multiply every replicate count"
+    )
+    parser.add_argument(
+        "--depths", type=float, nargs="+", help="only these depths (default: 0.5 1 2)"
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--genome-seed", type=int, default=1)
@@ -669,7 +728,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         max_bin=int(bins["max_size"]),
         min_mapq=int(config["alignment"]["min_mapq"]),
     )
-    draws = plan(args.quick, args.reps_scale)
+    draws = plan(args.quick, args.reps_scale, args.depths)
     t0 = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.measure_only:

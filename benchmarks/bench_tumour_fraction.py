@@ -118,14 +118,19 @@ def _ensure_large_reference(settings: bd.Settings) -> None:
     bd._run([bd.CNVKIT, "access", str(ref["fasta"]), "-o", str(gdir / "access.bed")])
 
 
-def plan(depths: Sequence[float], quick: bool, reps: int | None) -> list[bd.Draw]:
+def plan(
+    depths: Sequence[float], quick: bool, reps: int | None, arm_level: bool = False
+) -> list[bd.Draw]:
+    """The draws of one genome: normals, TF-0 draws and amplified tumours at every TF (with
+    ``arm_level``, a second set whose broad events are whole chromosome arms)."""
     n = reps if reps is not None else REPS[0 if quick else 1]
     n0 = reps if reps is not None else REPS_TF0[0 if quick else 1]
     draws = [bd.Draw(d, "normal", rep=i) for d in depths for i in range(bd.N_NORMALS)]
     for depth in depths:
         draws += [bd.Draw(depth, "tf0", rep=r) for r in range(n0)]
         draws += [
-            bd.Draw(depth, "amp", tf, COPIES, AMPLICON_BP, r)
+            bd.Draw(depth, "amp", tf, COPIES, AMPLICON_BP, r, arm)
+            for arm in ((False, True) if arm_level else (False,))
             for tf in TUMOUR_FRACTIONS
             for r in range(n)
         ]
@@ -227,6 +232,7 @@ def measure_draw(
         "sample": draw.name,
         "depth": draw.depth,
         "kind": draw.kind,
+        "tumours": "arm-level" if draw.arm_level else "0.5-2.5 Mb",
         "tf": draw.tf,
         "rep": draw.rep,
         "bins": len(bins),
@@ -355,7 +361,7 @@ def _error_cells(sub: pd.DataFrame) -> list[object]:
     ]
 
 
-ERROR_HEADER = ("genome", "depth", "TF", "detected", "abs error, detected: median / p90",
+ERROR_HEADER = ("genome", "events", "depth", "TF", "detected", "abs error, detected: median / p90",
                 "abs error, all (not detected = 0)", "abs error of best fit",
                 "95% CI covers truth", "detected, own segmentation")  # fmt: skip
 
@@ -381,25 +387,31 @@ def summarise(
 ) -> str:
     out = ["## (a) TF error against simulator truth (CNVkit's CBS segments, refined)\n"]
     rows, rows2 = [], []
-    for (genome, depth, tf), sub in df[df.kind == "amp"].groupby(["genome", "depth", "tf"]):
-        rows.append([genome, f"{depth:g}x", f"{100 * tf:g}%", *_error_cells(sub)])
-        rows2.append([genome, f"{depth:g}x", f"{100 * tf:g}%", *_other_cells(sub)])
+    amp_draws = df[df.kind == "amp"]
+    for (genome, tumours, depth, tf), sub in amp_draws.groupby(
+        ["genome", "tumours", "depth", "tf"]
+    ):
+        rows.append([genome, tumours, f"{depth:g}x", f"{100 * tf:g}%", *_error_cells(sub)])
+        rows2.append([genome, tumours, f"{depth:g}x", f"{100 * tf:g}%", *_other_cells(sub)])
     out.append(bd._md(ERROR_HEADER, rows))
     amp = df[(df.kind == "amp") & (df.depth == 1.0)]
-    for genome, sub in amp.groupby("genome"):
+    for (genome, tumours), sub in amp.groupby(["genome", "tumours"]):
         det = sub[sub["detected"].astype(bool)]
         err = np.abs(det["tumour_fraction"] - det["tf"]).to_numpy(float)
         err_all = np.abs(
             np.where(sub["detected"].astype(bool), sub["tumour_fraction"], 0.0) - sub["tf"]
         ).to_numpy(float)
         out.append(
-            f"\n{genome} genome, 1x, TF 3-30% pooled: detected {len(det)}/{len(sub)}; |error| "
-            f"of detected draws median {_q(err, 0.5)}, p90 {_q(err, 0.9)}; of every draw "
+            f"\n{genome} genome, {tumours} events, 1x, TF 3-30% pooled: detected "
+            f"{len(det)}/{len(sub)}; |error| of detected draws median {_q(err, 0.5)}, "
+            f"p90 {_q(err, 0.9)}; of every draw "
             f"(not detected = 0) median {_q(err_all, 0.5)}, p90 {_q(err_all, 0.9)}."
         )
     out.append("\n## (b) Detected draws: fitted / true tumour ploidy (medians), and ERBB2 "
                "tumour copies C = (pCN - 2(1 - TF)) / TF (truth 20; median, 10-90%)\n")  # fmt: skip
-    out.append(bd._md(("genome", "depth", "TF", "ploidy fit / truth", "ERBB2 copies"), rows2))
+    out.append(
+        bd._md(("genome", "events", "depth", "TF", "ploidy fit / truth", "ERBB2 copies"), rows2)
+    )
     out.append("\n## (c) False detections\n")
     rows = []
     for (genome, depth, kind), sub in df[df.kind != "amp"].groupby(["genome", "depth", "kind"]):
@@ -473,6 +485,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--depths", type=float, nargs="+", default=[1.0])
     parser.add_argument("--reps", type=int, help="draws per TF and TF-0 draws (overrides)")
+    parser.add_argument(
+        "--arm-level",
+        action="store_true",
+        help="also amplified tumours whose broad events are whole chromosome arms",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--genome-seed", type=int, default=1)
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
@@ -480,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = yaml.safe_load(args.config.read_text())
     settings = settings_from(config, args.genome_seed)
     params = params_from_config(config["erbb2"], config["gene"])
-    draws = plan(args.depths, args.quick, args.reps)
+    draws = plan(args.depths, args.quick, args.reps, args.arm_level)
     choice = args.genome or ("small" if args.quick else "both")
     genomes = ("small", "large") if choice == "both" else (choice,)
     t0 = time.perf_counter()

@@ -321,14 +321,14 @@ def _locus(measured: Erbb2Measurement) -> tuple[str, int, int]:
 def amplicon_of(call: Mapping[str, object]) -> tuple[str, int, int] | None:
     """The amplicon a baseline call found (chromosome, start, end), or None.
 
-    Only an amplified baseline whose locus is a focal segment (or was itself inherited)
-    defines an amplicon for the patient's later draws.
+    Only an amplified baseline whose locus is a focal segment or a scan window (or was
+    itself inherited) defines an amplicon for the patient's later draws.
     """
     try:
         amplified = parse_bool(call.get("amplified"))
     except ValueError:
         amplified = None
-    if not amplified or str(call.get("locus_source")) not in ("segment", "baseline"):
+    if not amplified or str(call.get("locus_source")) not in ("segment", "scan", "baseline"):
         return None
     start, end = call.get("locus_start"), call.get("locus_end")
     if start is None or end is None:

@@ -15,6 +15,17 @@ Definitions (every value is per sample):
   amplicon seen at baseline). Otherwise, when CBS put ERBB2 in a focal segment (one with
   bins of the same chromosome on both sides, no longer than ``max_amplicon_bp``), the locus
   is that segment, i.e. the amplicon as the data delineate it; otherwise the ERBB2 bins.
+  When that locus is not called amplified, the *scan* (``scan``) looks for the amplicon
+  itself: every window of a grid that contains an ERBB2 bin (sizes from one bin up to
+  ``max_amplicon_bp``, growing by :data:`SCAN_GROWTH`, sliding by a quarter of their
+  length, ``min_flank_bins`` bins on each side within ``flank_bp``) is tested like a locus,
+  against thresholds raised for
+  the number of windows (Bonferroni: ``scan_z_min`` and ``scan_focal_z_min`` have the same
+  one-sided tail probability, divided by ``scan_windows``, as ``z_min`` and
+  ``focal_z_min``), so the scan adds no more false calls than one test at the plain
+  thresholds. A window that passes both becomes the locus (``locus_source`` "scan"; the
+  one with the highest z). CBS at p < 1e-6 gives a faint amplicon no segment of its own;
+  the scan measures it over all its bins instead of the one to three ERBB2 bins.
 - ``noise_sd``: the sample's own bin-to-bin noise, a robust standard deviation of log2
   from the median absolute difference of neighbouring bins (MAPD / (sqrt(2) * 0.6745)), on
   the autosomes (X and Y differ by sex, not by noise).
@@ -31,7 +42,11 @@ Definitions (every value is per sample):
 - ``focal_z``: the locus minus the higher of its two flanks (median log2 of the bins on
   each side within ``flank_bp``), over its standard error. A high-level focal amplification
   steps up from both flanks; a whole-arm 17q gain does not, because its flanks are gained too.
-- ``amplified``: evaluable and erbb2_z >= z_min and focal_z >= focal_z_min.
+- ``amplified``: evaluable and erbb2_z >= z_min and focal_z >= focal_z_min (for a scan
+  locus: scan_z_min and scan_focal_z_min).
+- ``scan_windows``: windows the scan tested (0 when it did not run: an inherited baseline
+  locus, a called locus, a sample not evaluable, or ``scan`` off); ``scan_z_min``,
+  ``scan_focal_z_min``: its thresholds (empty when it did not run).
 - ``lod_pcn``: the smallest locus plasma copy number this sample would have called
   amplified, given its noise and flanks (its limit of detection, copies), for an amplicon
   spanning the locus. For an on-treatment draw that is the baseline's amplicon; for a
@@ -47,6 +62,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from . import GENE
 from .cnvio import gene_mask
@@ -71,6 +87,11 @@ MEDIAN_CHI2_1 = 0.454936423119572
 #: A normal whose ERBB2 value lies beyond this many robust scales from 0 is an outlier
 #: (p < 1e-4 for a normal value), left out of the systematic error.
 OUTLIER_SCALES = 4.0
+#: The scan's window sizes (bins) grow by this factor: some window of the grid then covers
+#: any amplicon's bins with at most about a tenth of its length missing or added.
+SCAN_GROWTH = 1.25
+#: A scan window of k bins slides by k / SCAN_STEPS bins (at least one).
+SCAN_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,7 @@ class Erbb2Params:
     max_noise_sd: float = 0.4
     max_lod_pcn: float = 20.0
     cnvkit_amp_log2: float = 0.7
+    scan: bool = True
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,9 @@ class Erbb2Measurement:
     amplified: bool
     evaluable: bool
     cnvkit_default_amplified: bool
+    scan_windows: int
+    scan_z_min: float
+    scan_focal_z_min: float
     reason: str
 
     def to_row(self) -> dict[str, object]:
@@ -362,24 +387,106 @@ def _choose_locus(
     )
 
 
+def _flank_sides(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -> list[pd.Series]:
+    """The log2 of the bins on each side of the locus within ``flank_bp`` (left, right)."""
+    start, end = chrom_bins["start"], chrom_bins["end"]
+    left = (end <= locus.start) & (start >= locus.start - params.flank_bp)
+    right = (start >= locus.end) & (end <= locus.end + params.flank_bp)
+    return [chrom_bins.loc[left, "log2"], chrom_bins.loc[right, "log2"]]
+
+
 def _flanks(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -> _Flanks:
     """Median log2 of the bins on each side of the locus within ``flank_bp`` (robust to other
     events); the higher side with at least ``min_flank_bins`` bins is the one compared."""
-    left = chrom_bins[
-        (chrom_bins["end"] <= locus.start) & (chrom_bins["start"] >= locus.start - params.flank_bp)
-    ]
-    right = chrom_bins[
-        (chrom_bins["start"] >= locus.end) & (chrom_bins["end"] <= locus.end + params.flank_bp)
-    ]
-    sides = [
-        (float(np.median(side["log2"])), len(side))
-        for side in (left, right)
-        if len(side) >= params.min_flank_bins
-    ]
-    if not sides:
+    sides = _flank_sides(chrom_bins, locus, params)
+    usable = [(float(np.median(v)), len(v)) for v in sides if len(v) >= params.min_flank_bins]
+    if not usable:
         return _Flanks(math.nan, 0, 0)
-    log2, n = max(sides)
-    return _Flanks(log2, n, len(left) + len(right))
+    log2, n = max(usable)
+    return _Flanks(log2, n, sum(len(v) for v in sides))
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the scan found: the best window that passed (None when none did), how many
+    windows it tested, and the thresholds it used."""
+
+    locus: _Locus | None
+    windows: int
+    z_min: float
+    focal_z_min: float
+
+
+NO_SCAN = _Scan(None, 0, math.nan, math.nan)
+
+
+def scan_thresholds(params: Erbb2Params, windows: int) -> tuple[float, float]:
+    """Per-window (z, focal z) thresholds of a scan over ``windows`` windows: the one-sided
+    tail probabilities of ``z_min`` and ``focal_z_min`` shared among them (Bonferroni), so
+    that the scan's chance of a false call is at most that of one test at those thresholds."""
+    if windows <= 1:
+        return params.z_min, params.focal_z_min
+    return (
+        float(norm.isf(norm.sf(params.z_min) / windows)),
+        float(norm.isf(norm.sf(params.focal_z_min) / windows)),
+    )
+
+
+def scan_windows(
+    starts: np.ndarray, ends: np.ndarray, gene_idx: np.ndarray, max_bp: int
+) -> list[tuple[int, int]]:
+    """Bin index ranges [i, j) of the scan over one chromosome's bins (sorted): sizes from
+    one bin growing by :data:`SCAN_GROWTH`, each sliding by a quarter of its length over
+    every position that contains one of the gene's bins (``gene_idx``), with at least one
+    bin left on each side and spanning at most ``max_bp``."""
+    n = len(starts)
+    g0, g1 = int(gene_idx.min()), int(gene_idx.max())
+    windows: list[tuple[int, int]] = []
+    k = 1
+    while k <= n - 2:
+        first, last = max(1, g0 - k + 1), min(g1, n - 1 - k)
+        offsets = list(range(first, last + 1, max(1, k // SCAN_STEPS)))
+        if offsets and offsets[-1] != last:
+            offsets.append(last)
+        fits = [(i, i + k) for i in offsets if ends[i + k - 1] - starts[i] <= max_bp]
+        if not fits:
+            break  # every longer window is longer still, or has no bin beside it
+        windows += fits
+        k = max(k + 1, round(k * SCAN_GROWTH))
+    return windows
+
+
+def _scan(
+    chrom_bins: pd.DataFrame,
+    gene: _Gene,
+    chroms: list[np.ndarray],
+    noise_sd: float,
+    sys_sd: float,
+    params: Erbb2Params,
+) -> _Scan:
+    """Test every window of :func:`scan_windows` as a locus (module docstring, *scan*)."""
+    gene_idx = np.flatnonzero(np.isin(chrom_bins.index, gene.bins.index))
+    starts, ends = chrom_bins["start"].to_numpy(), chrom_bins["end"].to_numpy()
+    windows = scan_windows(starts, ends, gene_idx, params.max_amplicon_bp) if len(gene_idx) else []
+    if not windows:
+        return NO_SCAN
+    z_min, focal_min = scan_thresholds(params, len(windows))
+    w, x = chrom_bins["weight"].to_numpy(float), chrom_bins["log2"].to_numpy(float)
+    cw, cwx, cww = (np.concatenate([[0.0], np.cumsum(v)]) for v in (w, w * x, w * w))
+    best, best_z = None, -math.inf
+    for i, j in windows:
+        total = cw[j] - cw[i]
+        if total <= 0:
+            continue
+        mean, n_eff = (cwx[j] - cwx[i]) / total, total**2 / (cww[j] - cww[i])
+        locus = _Locus("scan", chrom_bins.iloc[i:j], mean, n_eff, int(starts[i]), int(ends[j - 1]))
+        sides = _flank_sides(chrom_bins, locus, params)
+        if min(len(v) for v in sides) < params.min_flank_bins:
+            continue  # a window must step up from both sides (it could end in a broad gain)
+        errors = _errors(chroms, noise_sd, locus, _flanks(chrom_bins, locus, params), sys_sd)
+        if errors.z >= z_min and errors.focal_z >= focal_min and errors.z > best_z:
+            best, best_z = locus, errors.z
+    return _Scan(best, len(windows), z_min, focal_min)
 
 
 #: Values of a sample with no data to speak of (:func:`_no_data`): reported empty, not as
@@ -469,11 +576,19 @@ def _reason(
     lod_log2: float,
     unevaluable: list[str],
     amplified: bool,
+    scan: _Scan = NO_SCAN,
 ) -> str:
     """The call in words, with the numbers it rests on."""
     if unevaluable:
         return "not evaluable: " + "; ".join(unevaluable)
     head = f"{locus.source} log2 {locus.log2:.3f}"
+    if amplified and locus.source == "scan":
+        return (
+            f"amplified: {head} over {len(locus.bins)} bins (the best of {scan.windows} "
+            f"windows containing {params.gene}) is {errors.z:.1f} SE above diploid "
+            f"(>= {scan.z_min:.2f}: {params.z_min} for one test, raised for the windows) and "
+            f"{errors.focal_z:.1f} SE above its flanks (>= {scan.focal_z_min:.2f})"
+        )
     if amplified:
         return (
             f"amplified: {head} is {errors.z:.1f} SE above diploid (>= {params.z_min}) and "
@@ -485,8 +600,9 @@ def _reason(
             f"{errors.focal_z:.1f} SE above its flanks (< {params.focal_z_min}): a broad gain, "
             "not a focal amplification"
         )
+    scanned = f"; no window of {scan.windows} scanned passes" if scan.windows else ""
     return (
-        f"not amplified: {head} is {errors.z:.1f} SE above diploid (< {params.z_min}); "
+        f"not amplified: {head} is {errors.z:.1f} SE above diploid (< {params.z_min}){scanned}; "
         f"smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
     )
 
@@ -529,24 +645,20 @@ def measure(
     amplified = bool(
         not unevaluable and errors.z >= params.z_min and errors.focal_z >= params.focal_z_min
     )
+    scan = NO_SCAN
+    if params.scan and not unevaluable and not amplified and locus.source != "baseline":
+        scan = _scan(chrom_bins, gene, chroms, noise_sd, sys_sd, params)
+        if scan.locus is not None:
+            locus, amplified = scan.locus, True
+            flanks = _flanks(chrom_bins, locus, params)
+            errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
     cnvkit_value = segment.log2 if math.isfinite(segment.log2) else erbb2_log2
     result = Erbb2Measurement(
         erbb2_log2=erbb2_log2,
         erbb2_pcn=pcn_from_log2(erbb2_log2),
         erbb2_se_log2=math.sqrt(gene_noise**2 + sys_sd**2),
         erbb2_bins=len(gene.bins),
-        locus_source=locus.source,
-        locus_chrom=gene.chrom,
-        locus_start=locus.start,
-        locus_end=locus.end,
-        locus_bins=len(locus.bins),
-        locus_log2=locus.log2,
-        locus_pcn=pcn_from_log2(locus.log2),
-        segment_log2=segment.log2,
-        segment_start=segment.start,
-        segment_end=segment.end,
-        flank_log2=flanks.log2,
-        flank_bins=flanks.bins,
+        **_locus_fields(gene, locus, segment, flanks),
         mapd=mapd,
         noise_sd=noise_sd,
         locus_noise_sd=errors.locus_noise,
@@ -561,12 +673,33 @@ def measure(
         cnvkit_default_amplified=bool(
             math.isfinite(cnvkit_value) and cnvkit_value >= params.cnvkit_amp_log2
         ),
-        reason=_reason(params, locus, errors, lod_log2, unevaluable, amplified),
+        scan_windows=scan.windows,
+        scan_z_min=scan.z_min,
+        scan_focal_z_min=scan.focal_z_min,
+        reason=_reason(params, locus, errors, lod_log2, unevaluable, amplified, scan),
     )
     if _no_data(params, read_pairs, noise_sd, gene, erbb2_log2):
         blank: dict[str, Any] = dict.fromkeys(NO_DATA_FIELDS, math.nan)
         result = replace(result, **blank)
     return result
+
+
+def _locus_fields(gene: _Gene, locus: _Locus, segment: _Segment, flanks: _Flanks) -> dict[str, Any]:
+    """The measurement's fields that describe the locus, its CBS segment and its flanks."""
+    return {
+        "locus_source": locus.source,
+        "locus_chrom": gene.chrom,
+        "locus_start": locus.start,
+        "locus_end": locus.end,
+        "locus_bins": len(locus.bins),
+        "locus_log2": locus.log2,
+        "locus_pcn": pcn_from_log2(locus.log2),
+        "segment_log2": segment.log2,
+        "segment_start": segment.start,
+        "segment_end": segment.end,
+        "flank_log2": flanks.log2,
+        "flank_bins": flanks.bins,
+    }
 
 
 def gene_estimate(bins: pd.DataFrame, gene: str = GENE) -> tuple[float, float]:
