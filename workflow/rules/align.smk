@@ -63,7 +63,7 @@ rule align:
         "../envs/bwa.yaml"
     threads: 4
     resources:
-        mem_mb=by_attempt(4000),
+        mem_mb=align_mem_mb,
         runtime=by_attempt(240),
     params:
         rg=read_group,

@@ -1,3 +1,4 @@
+import functools
 import os
 import shutil
 import subprocess
@@ -122,6 +123,40 @@ def by_attempt(base):
         return base * attempt
 
     return scaled
+
+
+# Memory of rule align, measured by benchmarks/bench_scale.py (10 M read pairs): bwa mem holds
+# its index (1.65 bytes per reference base: .bwt, .sa, .pac) plus about 125 MB of batch
+# buffers (-K 10 M); samtools sort buffers up to 768 MB per thread (its default -m) beside
+# it: 214 + 3,600 MB on a 55 Mb genome at 4 threads, about 8,900 MB on GRCh38.
+ALIGN_INDEX_BYTES_PER_BASE = 1.7
+ALIGN_BUFFERS_MB = 150
+SORT_MB_PER_THREAD = 768
+#: Headroom over the measured peak, and the unit memory requests are rounded up to.
+MEM_HEADROOM, MEM_STEP_MB = 1.25, 500
+
+
+@functools.cache
+def reference_bases():
+    """Bases of the study's reference: the sum of its .fai lengths, else the FASTA's bytes."""
+    fasta = config["reference"]["fasta"]
+    fai = fasta_index(fasta)
+    if fai is None:
+        return os.path.getsize(fasta)
+    with open(fai) as handle:
+        return sum(int(line.split("\t")[1]) for line in handle if line.strip())
+
+
+def align_mem_mb(wildcards, threads, attempt):
+    """MB for rule align from the reference's size (its .fai, else the FASTA's bytes) and
+    the job's threads: the demo's 23 Mb genome asks about 4,000 MB at 4 threads, GRCh38
+    about 10,500; doubled on each retry."""
+    peak = (
+        ALIGN_INDEX_BYTES_PER_BASE * reference_bases() / 1e6
+        + ALIGN_BUFFERS_MB
+        + SORT_MB_PER_THREAD * threads
+    )
+    return int(-(-peak * MEM_HEADROOM // MEM_STEP_MB) * MEM_STEP_MB) * attempt
 
 
 def job_ask(name, job):
