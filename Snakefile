@@ -26,6 +26,7 @@ include: "workflow/rules/cnv.smk"
 include: "workflow/rules/erbb2.smk"
 include: "workflow/rules/response.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/ecosystem.smk"
 
 
 # Steps of a few seconds run where Snakemake runs, not through a cluster queue.
@@ -45,6 +46,12 @@ localrules:
     plot_fragments,
     plot_cohort,
     plot_qc,
+    multiqc_content,
+    multiqc,
+    cohort_seg,
+    provenance,
+    report_tables,
+    report_response_tables,
 
 
 # With the SLURM executor: stop before submitting anything if a job could never start.
@@ -61,3 +68,6 @@ rule all:
         "results/cnvkit/reference/panel.cnn",
         response=response_tables,
         plots=all_plots,
+        multiqc="results/multiqc/multiqc_report.html",
+        seg="results/cnvkit/cohort.seg",
+        provenance="results/provenance.json",

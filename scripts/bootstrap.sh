@@ -4,6 +4,8 @@
 #   1. Command-line tools from Debian: bwa, samtools, tabix and R with DNAcopy. Checked by
 #      running them; installed with apt-get only when missing and only as root on Debian/apt.
 #      Anywhere else this stops and says what to install (apt line or conda alternative).
+#      Chromium (for the browser test of the reports) likewise, but optional: without root
+#      or apt it is left out and that test is skipped.
 #   2. A Python virtual environment ($VENV, default .venv in the repo root) holding the pinned
 #      packages of requirements.lock plus this project (editable). It is (re)installed only
 #      when requirements.lock, pyproject.toml or the repo's location changed: a hash of those
@@ -79,6 +81,18 @@ if ((${#MISSING[@]})); then
     fi
 fi
 say "tools present: bwa, samtools, tabix, R with DNAcopy"
+
+# Chromium, for the test that opens the reports in a browser as a user would: optional.
+# Installed like the tools above where that can be done (root, apt); elsewhere that test is
+# skipped with the reason, and nothing else needs it.
+if ! command -v chromium >/dev/null 2>&1; then
+    if can_apt; then
+        apt_install chromium fonts-dejavu-core ||
+            say "could not install chromium: the browser test of the reports will be skipped"
+    else
+        say "no chromium (not root, or no apt-get): the browser test of the reports will be skipped"
+    fi
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 2. Python virtual environment

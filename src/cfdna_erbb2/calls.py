@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from .erbb2 import (
 )
 from .errors import InputError
 from .panel import panel_reason, qc_limits_failure
+from .response import fixed
 from .sex import infer_sex
 from .tf_informed import informed_estimate, unavailable
 from .tsv import parse_bool
@@ -417,9 +419,58 @@ def read_pairs_from_qc(path: str | Path) -> int:
 
 
 def assemble(rows: Iterable[Mapping[str, object]], sheet: pd.DataFrame) -> pd.DataFrame:
-    """Join per-sample measurements (each with a ``sample`` key) to the sheet's columns."""
+    """Join per-sample measurements (each with a ``sample`` key) to the sheet's columns: the
+    calls table, the columns a reader needs first (:data:`READER_COLUMNS`, then the others in
+    the order the measurement gives them), each reason worded for a reader
+    (:func:`reason_text`)."""
     measured = pd.DataFrame(list(rows))
     front = sheet.reset_index(drop=True)[list(SHEET_COLUMNS)]
     table = front.merge(measured, on="sample", how="left", validate="one_to_one")
     table["timepoint"] = table["timepoint"].astype("Int64")
+    if "reason" in table.columns:
+        table["reason"] = [reason_text(rec) for rec in table.to_dict("records")]
+    first = [c for c in READER_COLUMNS if c in table.columns]
+    table = table[first + [c for c in table.columns if c not in first]]
     return table.sort_values(["kind", "patient", "timepoint", "sample"], ignore_index=True)
+
+
+#: The columns of calls.tsv a reader needs first, in this order: who and when, the call, the
+#: copy number plotted (gene bins, with the standard error of its 95% interval) and the one
+#: the call rests on (the locus), how far it stands above diploid, whether the sample could
+#: be called and why, then the tumour fraction. The other columns follow.
+READER_COLUMNS = (
+    "sample", "patient", "timepoint", "kind", "amplified", "erbb2_pcn", "erbb2_se_log2",
+    "locus_pcn", "locus_source", "erbb2_z", "lod_pcn", "evaluable", "reason",
+    "tumour_fraction", "tf_low", "tf_high", "tf_detected",
+)  # fmt: skip
+
+#: A number printed as minus zero ("-0.0", "-0.00"), not part of a longer number.
+_MINUS_ZERO = re.compile(r"(?<![\w.])-(0\.0+)(?![\d])")
+
+
+def reason_text(row: Mapping[str, object]) -> str:
+    """A calls-table row's ``reason`` as the table gives it to a reader: zero never signed
+    ('-0.0 SE' is '0.0 SE'), and for an evaluable sample the two copy numbers named, the
+    locus' (what the call and its numbers rest on) and the gene bins' (what the trajectory
+    plots), so a number in the reason is never mistaken for the one drawn."""
+    words = _MINUS_ZERO.sub(r"\1", str(row.get("reason") or "").strip())
+    locus, genes = _finite(row.get("locus_pcn")), _finite(row.get("erbb2_pcn"))
+    try:
+        evaluable = bool(parse_bool(row.get("evaluable")))
+    except ValueError:
+        evaluable = False
+    if not (evaluable and words and math.isfinite(locus) and math.isfinite(genes)):
+        return words
+    source = str(row.get("locus_source") or "locus")
+    return (
+        f"{words}; locus pCN {fixed(locus, 2)} ({source}: what the call rests on), "
+        f"gene-bin pCN {fixed(genes, 2)} (what the trajectory plots)"
+    )
+
+
+def _finite(value: object) -> float:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return math.nan
+    return number if math.isfinite(number) else math.nan

@@ -569,6 +569,12 @@ def _lod_log2(errors: _Errors, flanks: _Flanks, params: Erbb2Params) -> float:
     return lod
 
 
+def _se(value: float) -> str:
+    """A z-score in words' precision (one decimal), never a signed zero ("-0.0")."""
+    text = f"{value:.1f}"
+    return text.removeprefix("-") if text in ("-0.0", "-nan") else text
+
+
 def _reason(
     params: Erbb2Params,
     locus: _Locus,
@@ -585,24 +591,24 @@ def _reason(
     if amplified and locus.source == "scan":
         return (
             f"amplified: {head} over {len(locus.bins)} bins (the best of {scan.windows} "
-            f"windows containing {params.gene}) is {errors.z:.1f} SE above diploid "
+            f"windows containing {params.gene}) is {_se(errors.z)} SE above diploid "
             f"(>= {scan.z_min:.2f}: {params.z_min} for one test, raised for the windows) and "
-            f"{errors.focal_z:.1f} SE above its flanks (>= {scan.focal_z_min:.2f})"
+            f"{_se(errors.focal_z)} SE above its flanks (>= {scan.focal_z_min:.2f})"
         )
     if amplified:
         return (
-            f"amplified: {head} is {errors.z:.1f} SE above diploid (>= {params.z_min}) and "
-            f"{errors.focal_z:.1f} SE above its flanks (>= {params.focal_z_min})"
+            f"amplified: {head} is {_se(errors.z)} SE above diploid (>= {params.z_min}) and "
+            f"{_se(errors.focal_z)} SE above its flanks (>= {params.focal_z_min})"
         )
     if errors.z >= params.z_min:
         return (
-            f"not amplified: {head} is raised ({errors.z:.1f} SE) but only "
-            f"{errors.focal_z:.1f} SE above its flanks (< {params.focal_z_min}): a broad gain, "
+            f"not amplified: {head} is raised ({_se(errors.z)} SE) but only "
+            f"{_se(errors.focal_z)} SE above its flanks (< {params.focal_z_min}): a broad gain, "
             "not a focal amplification"
         )
     scanned = f"; no window of {scan.windows} scanned passes" if scan.windows else ""
     return (
-        f"not amplified: {head} is {errors.z:.1f} SE above diploid (< {params.z_min}){scanned}; "
+        f"not amplified: {head} is {_se(errors.z)} SE above diploid (< {params.z_min}){scanned}; "
         f"smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
     )
 

@@ -1,9 +1,12 @@
 """Molecular response of plasma ERBB2 amplification across a patient's serial draws.
 
-The signal is the ERBB2 *excess over diploid*, ``erbb2_pcn - 2`` (copies per diploid genome),
-which is proportional to tumour fraction x (tumour copies - 2). Per patient the earliest plasma
-draw is the baseline; every later draw is classified against it as one of
-:data:`cfdna_erbb2.RESPONSE_CLASSES`:
+The signal is the ERBB2 *excess over diploid*, pCN - 2 (copies per diploid genome), which is
+proportional to tumour fraction x (tumour copies - 2): measured on the baseline's amplicon
+(``locus_pcn`` of the baseline and of each later draw, measured in the same bins) when the
+baseline's call rests on one and every evaluable later draw was measured there, else on the
+gene bins (``erbb2_pcn``); column ``excess_measured_on`` says which (:func:`_on_amplicon`).
+Per patient the earliest plasma draw is the baseline; every later draw is classified against
+it as one of :data:`cfdna_erbb2.RESPONSE_CLASSES`:
 
 ``reduced``
     still amplified, and the excess has fallen by at least ``reduction`` (default half).
@@ -110,6 +113,14 @@ TF_FLOAT_COLUMNS = (
     "tf_ratio_high",
 )  # fmt: skip
 TF_BOOL_COLUMNS = ("tf_detected", "tf_evaluable", "tf_informed_detected")
+#: Optional columns of the locus the call rests on (cfdna_erbb2.erbb2): its plasma copy number
+#: and where it came from. With them, a patient's excesses are measured on the baseline's
+#: amplicon (:func:`_on_amplicon`); without them (an older or foreign table), on the gene bins.
+LOCUS_COLUMNS = ("locus_pcn", "locus_source")
+#: Locus sources of a baseline whose amplicon its later draws are measured in.
+AMPLICON_SOURCES = ("segment", "scan", "baseline")
+#: ``excess_measured_on`` values.
+ON_AMPLICON, ON_GENE_BINS = "baseline_amplicon", "gene_bins"
 #: tf_reason of every draw of a calls table without tumour-fraction columns.
 NO_TF_COLUMNS = "the calls table has no tumour-fraction columns (made before they existed)"
 
@@ -138,6 +149,7 @@ TIMEPOINT_COLUMNS = (
     "baseline_excess",
     "excess",
     "fraction_remaining",
+    "excess_measured_on",
     "rise",
     "amplified",
     "evaluable",
@@ -158,6 +170,7 @@ PATIENT_COLUMNS = (
     "baseline_amplified",
     "baseline_pcn",
     "baseline_excess",
+    "excess_measured_on",
     "n_on_treatment",
     "early_sample",
     "early_timepoint",
@@ -402,12 +415,15 @@ def validate_calls(
         raise ValueError(f"{len(lines)} line numbers for {len(calls)} rows")
 
     tf_columns = (*TF_FLOAT_COLUMNS, *TF_BOOL_COLUMNS, "tf_reason")
-    out: dict[str, list[object]] = {c: [] for c in (*REQUIRED_COLUMNS, "reason", *tf_columns)}
+    out: dict[str, list[object]] = {
+        c: [] for c in (*REQUIRED_COLUMNS, "reason", *tf_columns, *LOCUS_COLUMNS)
+    }
     seen: dict[str, _At] = {}
     draws: dict[tuple[str, int], tuple[_At, str]] = {}
     has_reason = "reason" in calls.columns
     tf_present = [c for c in tf_columns if c in calls.columns]
-    columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else []), *tf_present]
+    locus_present = [c for c in LOCUS_COLUMNS if c in calls.columns]
+    columns = [*REQUIRED_COLUMNS, *(["reason"] if has_reason else []), *tf_present, *locus_present]
     for i, rec in enumerate(calls[columns].itertuples(index=False, name=None)):
         at = _At(path, i + 1, False) if lines is None else _At(path, lines[i], True)
         cell = dict(zip(columns, rec, strict=True))
@@ -418,6 +434,12 @@ def validate_calls(
         values["evaluable"] = bool(values["evaluable"])
         values["amplified"] = bool(values["amplified"])
         values.update(_tf_values(at, cell, tf_present))
+        values["locus_pcn"] = (
+            _parse(at, "locus_pcn", _parse_float, cell["locus_pcn"])
+            if "locus_pcn" in cell
+            else math.nan
+        )
+        values["locus_source"] = cell_text(cell.get("locus_source", "")).lower()
         for col, value in values.items():
             out[col].append(value)
     if "plasma" not in out["kind"]:
@@ -429,10 +451,10 @@ def validate_calls(
 
     table = calls.copy()
     table.index = pd.RangeIndex(len(table))
-    for col in ("sample", "patient", "kind", "reason", "tf_reason"):
+    for col in ("sample", "patient", "kind", "reason", "tf_reason", "locus_source"):
         table[col] = pd.Series(out[col], dtype=object)
     table["timepoint"] = pd.array(out["timepoint"], dtype="Int64")
-    for col in ("erbb2_pcn", "lod_pcn", *TF_FLOAT_COLUMNS):
+    for col in ("erbb2_pcn", "lod_pcn", "locus_pcn", *TF_FLOAT_COLUMNS):
         table[col] = np.asarray(out[col], dtype=float)
     for col in ("amplified", "evaluable", *TF_BOOL_COLUMNS):
         table[col] = np.asarray(out[col], dtype=bool)
@@ -542,11 +564,16 @@ class _Draw(NamedTuple):
     evaluable: bool
     reason: str  # the calls table's reason ('' when absent)
     tumour: _Tumour
+    locus_pcn: float = math.nan  # pCN of the locus the call rests on (copies)
+    locus_source: str = ""  # where that locus came from (segment, scan, baseline, gene)
+    signal: float = math.nan  # the pCN the response compares (set by _on_amplicon)
+    signal_on: str = ON_GENE_BINS
 
     @property
     def excess(self) -> float:
-        """ERBB2 excess over diploid, pCN - 2 (copies)."""
-        return self.pcn - DIPLOID
+        """ERBB2 excess over diploid (copies): pCN - 2 on the gene bins, or on the baseline's
+        amplicon when the patient's draws are all measured there (:func:`_on_amplicon`)."""
+        return (self.signal if math.isfinite(self.signal) else self.pcn) - DIPLOID
 
     @property
     def lod_excess(self) -> float:
@@ -554,8 +581,33 @@ class _Draw(NamedTuple):
         return self.lod_pcn - DIPLOID
 
 
+def fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals as a reason prints it: never '-0.0' (a value that
+    rounds to zero is 0, whatever its sign)."""
+    words = f"{value:.{digits}f}"
+    return words[1:] if words.startswith("-") and float(words) == 0 else words
+
+
+#: How erbb2's reason of a draw that cannot be called begins (cfdna_erbb2.erbb2._reason).
+NOT_EVALUABLE_LEAD = "not evaluable:"
+
+
+def not_evaluable_cause(reason: str) -> str:
+    """The cause in a not-evaluable draw's reason: the text after its "not evaluable:" lead
+    (the whole reason when it has none), without a dangling separator."""
+    words = reason.strip()
+    if words.lower().startswith(NOT_EVALUABLE_LEAD):
+        words = words[len(NOT_EVALUABLE_LEAD) :].strip()
+    return words.rstrip(" ;,")
+
+
+def _on(draw: _Draw) -> str:
+    """Where a draw's excess is measured, in words for a reason."""
+    return " on the baseline's amplicon" if draw.signal_on == ON_AMPLICON else " on the gene bins"
+
+
 def _pct(fraction: float) -> str:
-    return f"{100.0 * fraction:.0f}%"
+    return f"{fixed(100.0 * fraction, 0)}%"
 
 
 def _classify_draw(
@@ -563,11 +615,18 @@ def _classify_draw(
 ) -> tuple[str, bool, str]:
     """(response, rise, reason) of an on-treatment draw against an amplified, evaluable baseline."""
     if not draw.evaluable:
-        why = f" ({draw.reason})" if draw.reason else ""
-        return "not_evaluable", False, f"this draw is not evaluable{why}"
+        cause = not_evaluable_cause(draw.reason)
+        return (
+            "not_evaluable",
+            False,
+            "this draw is not evaluable" + (f": {cause}" if cause else ""),
+        )
     if not draw.amplified:
         needed = params.undetectable_level * baseline_excess
-        level = f"{_pct(params.undetectable_level)} of the baseline excess of {baseline_excess:.2f}"
+        level = (
+            f"{_pct(params.undetectable_level)} of the baseline excess of "
+            f"{fixed(baseline_excess, 2)}"
+        )
         if math.isnan(draw.lod_excess):
             return (
                 "not_evaluable",
@@ -580,21 +639,22 @@ def _classify_draw(
                 "undetectable",
                 False,
                 "ERBB2 amplification no longer detected, by a draw that could detect an excess "
-                f"of {draw.lod_excess:.2f} copies (<= {level}: {needed:.2f})",
+                f"of {fixed(draw.lod_excess, 2)} copies (<= {level}: {fixed(needed, 2)})",
             )
         return (
             "not_evaluable",
             False,
-            f"not amplified, but this draw could only detect an excess of {draw.lod_excess:.2f} "
-            f"copies (> {level}: {needed:.2f}): too shallow or noisy to call it undetectable",
+            "not amplified, but this draw could only detect an excess of "
+            f"{fixed(draw.lod_excess, 2)} copies (> {level}: {fixed(needed, 2)}): too shallow or "
+            "noisy to call it undetectable",
         )
     excess = draw.excess
     if baseline_excess <= 0:
         return (
             "persistent",
             False,
-            f"still amplified; the baseline excess is {baseline_excess:.2f} copies (<= 0: pCN "
-            "not above diploid although called amplified), so no fall can be measured",
+            f"still amplified; the baseline excess is {fixed(baseline_excess, 2)} copies (<= 0: "
+            "pCN not above diploid although called amplified), so no fall can be measured",
         )
     remaining = excess / baseline_excess
     fall = _pct(params.reduction)
@@ -602,20 +662,23 @@ def _classify_draw(
         return (
             "reduced",
             False,
-            f"ERBB2 excess fell from {baseline_excess:.2f} to {excess:.2f} copies "
+            f"ERBB2 excess{_on(draw)} fell from {fixed(baseline_excess, 2)} to "
+            f"{fixed(excess, 2)} copies "
             f"({_pct(remaining)} remaining, >= {fall} fall) and is still amplified",
         )
     if excess > baseline_excess:
         return (
             "persistent",
             True,
-            f"ERBB2 excess rose from {baseline_excess:.2f} to {excess:.2f} copies "
+            f"ERBB2 excess{_on(draw)} rose from {fixed(baseline_excess, 2)} to "
+            f"{fixed(excess, 2)} copies "
             f"({_pct(remaining)} of baseline) and is still amplified",
         )
     return (
         "persistent",
         False,
-        f"ERBB2 excess went from {baseline_excess:.2f} to {excess:.2f} copies "
+        f"ERBB2 excess{_on(draw)} went from {fixed(baseline_excess, 2)} to "
+        f"{fixed(excess, 2)} copies "
         f"({_pct(remaining)} remaining, < {fall} fall) and is still amplified",
     )
 
@@ -624,10 +687,14 @@ def _baseline_reason(base: _Draw) -> str:
     """The baseline's status in words."""
     words = f"baseline {base.sample} (day {base.timepoint})"
     if not base.evaluable:
-        return f"{words} is not evaluable" + (f" ({base.reason})" if base.reason else "")
+        cause = not_evaluable_cause(base.reason)
+        return f"{words} is not evaluable" + (f": {cause}" if cause else "")
     if not base.amplified:
-        return f"{words} is not amplified (pCN {base.pcn:.2f}): no ERBB2 amplification to follow"
-    return f"{words} is amplified, pCN {base.pcn:.2f} (excess {base.excess:.2f} copies)"
+        return f"{words} is {_call_words(base)}: no ERBB2 amplification to follow"
+    return (
+        f"{words} is amplified, gene-bin pCN {fixed(base.pcn, 2)} (excess "
+        f"{fixed(base.excess, 2)} copies)"
+    )
 
 
 #: dtypes of the timepoints table (strings as object, for pandas 2 and 3 alike).
@@ -643,6 +710,7 @@ _TIMEPOINT_DTYPES: dict[str, str] = {
     "baseline_excess": "float64",
     "excess": "float64",
     "fraction_remaining": "float64",
+    "excess_measured_on": "object",
     "rise": "bool",
     "amplified": "bool",
     "evaluable": "bool",
@@ -663,6 +731,7 @@ _PATIENT_DTYPES: dict[str, str] = {
     "baseline_amplified": "bool",
     "baseline_pcn": "float64",
     "baseline_excess": "float64",
+    "excess_measured_on": "object",
     "n_on_treatment": "int64",
     "early_sample": "object",
     "early_timepoint": "Int64",
@@ -721,27 +790,66 @@ def _series_by_patient(table: pd.DataFrame) -> list[tuple[_Draw, list[_Draw]]]:
             bool(rec.evaluable),
             str(rec.reason),
             tumour,
+            float(getattr(rec, "locus_pcn", math.nan)),
+            str(getattr(rec, "locus_source", "") or ""),
         )
         by_patient.setdefault(draw.patient, []).append(draw)
     series = []
     for patient in sorted(by_patient):
         draws = sorted(by_patient[patient], key=lambda d: d.timepoint)
         base = next(d for d in draws if d.sample == baselines[patient])
-        series.append((base, [d for d in draws if d is not base]))
+        series.append(_on_amplicon(base, [d for d in draws if d is not base]))
     return series
+
+
+def _on_amplicon(base: _Draw, later: list[_Draw]) -> tuple[_Draw, list[_Draw]]:
+    """The patient's draws with the pCN their excesses are compared on: the baseline's
+    amplicon (its locus, and each later draw's value in the same bins) when the baseline's
+    call rests on an amplicon and every evaluable later draw was measured in it; else the
+    gene bins for all. The amplicon holds several times more bins than the gene, so its
+    excess is several times more precise, and it is where each draw's limit of detection
+    (``lod_pcn``) is measured: the fall and the limit it is set against are then on one scale."""
+    measured = [d for d in later if d.evaluable]
+    usable = (
+        base.locus_source in AMPLICON_SOURCES
+        and math.isfinite(base.locus_pcn)
+        and all(d.locus_source == "baseline" and math.isfinite(d.locus_pcn) for d in measured)
+    )
+    if not usable:
+        return base, later
+    return (
+        base._replace(signal=base.locus_pcn, signal_on=ON_AMPLICON),
+        [
+            d._replace(signal=d.locus_pcn if d.evaluable else math.nan, signal_on=ON_AMPLICON)
+            for d in later
+        ],
+    )
 
 
 def _respond(base: _Draw, draw: _Draw, params: ResponseParams) -> tuple[str, bool, str]:
     """(response, rise, reason) of one on-treatment draw, whatever its baseline."""
     base_reason = _baseline_reason(base)
     if not base.evaluable:
-        return "not_evaluable", False, f"{base_reason}, so the response cannot be assessed"
+        return "not_evaluable", False, f"{base_reason}; the response cannot be assessed"
     if not base.amplified:
-        reason = base_reason
-        if draw.evaluable and draw.amplified:
-            reason += f"; note: this draw is amplified (pCN {draw.pcn:.2f})"
-        return "baseline_negative", False, reason
+        return "baseline_negative", False, f"{base_reason}; this draw: {_call_words(draw)}"
     return _classify_draw(draw, base.excess, params)
+
+
+def _call_words(draw: _Draw) -> str:
+    """A draw's ERBB2 call in words, its gene-bin pCN (what the trajectory plots) set against
+    its detection limit (a locus pCN) when it is not amplified."""
+    if not draw.evaluable:
+        return f"not evaluable ({not_evaluable_cause(draw.reason)})"
+    pcn = f"gene-bin pCN {fixed(draw.pcn, 2)}"
+    if draw.amplified:
+        return f"amplified ({pcn})"
+    if math.isfinite(draw.lod_pcn) and draw.pcn < draw.lod_pcn:
+        return (
+            f"not amplified ({pcn}, below its detection limit: the smallest locus pCN it "
+            f"could call is {fixed(draw.lod_pcn, 2)})"
+        )
+    return f"not amplified ({pcn}; the call: {draw.reason or 'no reason given'})"
 
 
 def _unexplainable(base: _Draw, draw: _Draw) -> str:
@@ -779,20 +887,21 @@ def _explain(base: _Draw, draw: _Draw, response: str, params: ResponseParams) ->
     b, d = base.tumour, draw.tumour
     kept_low, kept_high = _kept_excess(b, d, base.excess)
     if response == "undetectable":
-        shown, seen = draw.lod_excess, "the draw could detect (lod_pcn - 2)"
+        shown, seen = draw.lod_excess, "the draw could detect (at its locus, lod_pcn - 2)"
     else:
-        shown, seen = draw.excess, "the draw shows"
+        shown, seen = draw.excess, f"the draw shows{_on(draw)}"
     if not (math.isfinite(shown) and shown > 0):
-        return "undetermined", f"no positive excess to compare ({seen}: {shown:.2f} copies)"
+        return "undetermined", (f"no positive excess to compare ({seen}: {fixed(shown, 2)} copies)")
     copies = (
-        f"the baseline's ERBB2 excess ({base.excess:.2f} copies)"
+        f"the baseline's ERBB2 excess{_on(base)} ({fixed(base.excess, 2)} copies)"
         if d.has_ratio
-        else f"the baseline's {b.copies:.1f} ERBB2 copies (95% CI "
-        f"{_finite_or(b.copies_low, b.copies):.1f}-{_finite_or(b.copies_high, b.copies):.1f})"
+        else f"the baseline tumour's {fixed(b.copies, 1)} ERBB2 copies at the locus (95% CI "
+        f"{fixed(_finite_or(b.copies_low, b.copies), 1)}-"
+        f"{fixed(_finite_or(b.copies_high, b.copies), 1)})"
     )
     kept = (
         f"a tumour keeping {copies} would give at this draw's TF an excess of "
-        f"{kept_low:.2f}-{kept_high:.2f} copies; {seen}: {shown:.2f}"
+        f"{fixed(kept_low, 2)}-{fixed(kept_high, 2)} copies; {seen}: {fixed(shown, 2)}"
     )
     margin = params.clone_loss_margin
     if d.present and kept_low >= margin * shown:
@@ -843,6 +952,7 @@ def _timepoint_row(base: _Draw, draw: _Draw, params: ResponseParams) -> dict[str
         "baseline_excess": base.excess,
         "excess": draw.excess,
         "fraction_remaining": draw.excess / base.excess if measured else math.nan,
+        "excess_measured_on": base.signal_on,
         "rise": rise,
         "amplified": draw.amplified,
         "evaluable": draw.evaluable,
@@ -865,9 +975,10 @@ def _patient_row(
     if later:
         early, last = later[0], later[-1]
         summary = f"{base_reason}; first on-treatment draw (day {early.timepoint}): " + (
-            f"{responses[0]}; last (day {last.timepoint}): {responses[-1]}"
+            f"{_response_words(base, early, rows[0])}; last (day {last.timepoint}): "
+            f"{_response_words(base, last, rows[-1])}"
             if len(later) > 1
-            else responses[0]
+            else _response_words(base, early, rows[0])
         )
     else:
         summary = f"{base_reason}; no on-treatment draw"
@@ -879,6 +990,7 @@ def _patient_row(
         "baseline_amplified": base.evaluable and base.amplified,
         "baseline_pcn": base.pcn,
         "baseline_excess": base.excess,
+        "excess_measured_on": base.signal_on,
         "n_on_treatment": len(later),
         "early_sample": later[0].sample if later else "",
         "early_timepoint": later[0].timepoint if later else None,
@@ -895,6 +1007,18 @@ def _patient_row(
         "last_explanation": rows[-1]["explanation"] if rows else "",
         "last_explanation_reason": rows[-1]["explanation_reason"] if rows else "",
     }
+
+
+def _response_words(base: _Draw, draw: _Draw, row: dict[str, object]) -> str:
+    """A draw's response for the patient's summary; a ``not_evaluable`` one with its cause
+    (the baseline's is already in the summary)."""
+    response = str(row["response"])
+    if response != "not_evaluable":
+        return response
+    if not base.evaluable:
+        return f"{response} (the baseline is not evaluable)"
+    cause = not_evaluable_cause(draw.reason) if not draw.evaluable else str(row["reason"])
+    return f"{response} ({cause or 'no reason given'})"
 
 
 def classify(

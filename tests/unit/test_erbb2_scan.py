@@ -3,6 +3,7 @@ not segment, measures it over its own bins, and adds no false call on noise or b
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -10,16 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
+from test_cnvio_erbb2 import AMPLICON, BIN_BP, GENE_BIN, N_BINS, synthetic
 
 from cfdna_erbb2.erbb2 import (
     SCAN_GROWTH,
     Erbb2Params,
+    _se,
     measure,
     scan_thresholds,
     scan_windows,
 )
-
-from test_cnvio_erbb2 import AMPLICON, BIN_BP, GENE_BIN, N_BINS, synthetic
 
 PARAMS = Erbb2Params()
 NO_SCAN = replace(PARAMS, scan=False)
@@ -95,7 +96,7 @@ def _grid(max_bins: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[
 
 
 def test_every_window_contains_the_gene_and_fits() -> None:
-    starts, ends, gene, windows = _grid()
+    starts, ends, _, windows = _grid()
     assert windows and len(set(windows)) == len(windows)
     for i, j in windows:
         assert i <= GENE_BIN < j
@@ -103,7 +104,7 @@ def test_every_window_contains_the_gene_and_fits() -> None:
         assert ends[j - 1] - starts[i] <= 40 * BIN_BP
     sizes = sorted({j - i for i, j in windows})
     assert sizes[0] == 1 and sizes[-1] <= 40
-    assert all(b <= max(a + 1, round(a * SCAN_GROWTH)) for a, b in zip(sizes, sizes[1:]))
+    assert all(b <= max(a + 1, round(a * SCAN_GROWTH)) for a, b in itertools.pairwise(sizes))
 
 
 @settings(max_examples=200, deadline=None)
@@ -118,3 +119,8 @@ def test_the_grid_covers_any_amplicon_containing_the_gene(left: int, width: int)
         (min(b, j) - max(a, i)) / (max(b, j) - min(a, i)) for i, j in windows if i < b and j > a
     )
     assert best >= 0.75, (a, b)
+
+
+@pytest.mark.parametrize(("z", "words"), [(-0.04, "0.0"), (-0.06, "-0.1"), (3.14, "3.1")])
+def test_reasons_never_print_a_signed_zero(z: float, words: str) -> None:
+    assert _se(z) == words

@@ -18,7 +18,13 @@ import pytest
 import yaml
 
 from cfdna_erbb2 import cli, from_cnvkit
-from cfdna_erbb2.calls import INFORMED_COLUMNS, SHEET_COLUMNS, TF_COLUMNS, panel_table
+from cfdna_erbb2.calls import (
+    INFORMED_COLUMNS,
+    READER_COLUMNS,
+    SHEET_COLUMNS,
+    TF_COLUMNS,
+    panel_table,
+)
 from cfdna_erbb2.cli import from_cnvkit as from_cnvkit_cli
 from cfdna_erbb2.erbb2 import Erbb2Measurement, Erbb2Params, systematic_sd
 from cfdna_erbb2.errors import InputError
@@ -39,13 +45,16 @@ README_VALUES = {
     "amplicon": (29, 0.363, "amplicon.cns"),
 }
 SHEET_HEADER = ("sample", "patient", "kind", "timepoint", "cnr", "cns")
-CALLS_COLUMNS = [
+#: Every column once: the reader's first (calls.READER_COLUMNS), then the rest in the order
+#: the measurement, the sex and the tumour fractions give them.
+_ALL_COLUMNS = [
     *SHEET_COLUMNS,
     *(f.name for f in dataclasses.fields(Erbb2Measurement)),
     *("sex", "x_ratio", "y_ratio"),
     *TF_COLUMNS,
     *INFORMED_COLUMNS,
 ]
+CALLS_COLUMNS = [*READER_COLUMNS, *(c for c in _ALL_COLUMNS if c not in READER_COLUMNS)]
 
 
 @pytest.fixture(autouse=True)

@@ -370,23 +370,62 @@ def test_response_looks_are_keyed_by_the_package_classes():
     assert len(set(colours)) == len(colours), "two classes share a colour"
 
 
+@pytest.mark.parametrize(
+    ("reason", "width", "lines", "words"),
+    [
+        ("not evaluable: too noisy", 0, 1, "too noisy"),
+        ("too noisy; ", 0, 1, "too noisy"),
+        ("not evaluable: 3000 read pairs < 10000; bin noise sd 0.586", 24, 1,
+         "3000 read pairs < 10000…"),
+        ("not evaluable: 3000 read pairs < 10000; bin noise sd 0.586", 24, 2,
+         "3000 read pairs < 10000;\nbin noise sd 0.586"),
+        ("a; b; c; d", 3, 1, "a…"),
+    ],
+)  # fmt: skip
+def test_not_evaluable_words_cut_at_a_word_without_a_dangling_separator(
+    reason, width, lines, words
+):
+    assert style.not_evaluable_words(reason, width=width, lines=lines) == words
+
+
+def test_call_markers_carry_no_colour_and_not_evaluable_one_colour():
+    """A call is shape and fill in the colour it is given; a not-evaluable draw is always in
+    the not-evaluable colour, whatever it is given."""
+    blue = style.RESPONSE_LOOK["reduced"].colour
+    assert style.call_style("amplified", blue) == {"marker": "o", "color": blue, "mfc": blue,
+                                                   "mew": 1.8}  # fmt: skip
+    assert style.call_style("not amplified", blue)["mfc"] == "white"
+    grey = style.RESPONSE_LOOK["not_evaluable"].colour
+    assert style.call_style("not evaluable", blue)["color"] == grey
+    assert style.call_style("amplified")["color"] == style.BLACK
+
+
 # --- 1. trajectory ----------------------------------------------------------------------------
 
 
 def test_trajectory_draws_each_draw_at_its_day_and_pcn_by_its_call():
+    """Shape and fill are the call; the colour is the response's (black: the baseline), so
+    'amplified' never wears a response colour of its own."""
     calls = calls_table().sample(frac=1, random_state=3)  # row order must not matter
     ax = plots.trajectory_figure(calls, timepoints_table(), "P1").axes[0]
     assert _points(ax) == [
-        (1.0, pytest.approx(_pcn(0.80)), "o", style.VERMILLION.lower()),  # amplified: filled
-        (22.0, pytest.approx(_pcn(0.25)), "o", style.VERMILLION.lower()),
+        (1.0, pytest.approx(_pcn(0.80)), "o", style.BLACK.lower()),  # baseline, amplified
+        (22.0, pytest.approx(_pcn(0.25)), "o", style.RESPONSE_LOOK["reduced"].colour.lower()),
         (43.0, pytest.approx(_pcn(0.02)), "o", "#ffffff"),  # not amplified: open
     ]
+    edges = [to_hex(line.get_color()) for line in ax.get_lines() if line.get_marker() == "o"]
+    assert edges[-1] == style.RESPONSE_LOOK["undetectable"].colour.lower()
 
 
 def test_trajectory_marks_a_not_evaluable_draw_with_a_cross_and_its_reason():
     ax = plots.trajectory_figure(calls_table(), timepoints_table(), "P4").axes[0]
     assert [(x, marker) for x, _y, marker, _face in _points(ax)] == [(1.0, "o"), (22.0, "X")]
-    assert "not evaluable\n(too noisy)" in _texts(ax)
+    assert "NOT EVALUABLE\ntoo noisy" in _texts(ax)
+    not_evaluable = style.RESPONSE_LOOK["not_evaluable"].colour.lower()
+    assert [face for *_, face in _points(ax)][-1] == not_evaluable
+    # The line joining the draws leaves the not-evaluable one out: its value is no result.
+    (joined,) = [line for line in ax.get_lines() if line.get_color() == style.GREY]
+    assert list(np.asarray(joined.get_xdata(), float)) == [1.0]
 
 
 def test_trajectory_interval_is_that_of_the_gene_bins():
@@ -459,7 +498,7 @@ def test_trajectory_draws_each_threshold_and_the_normals_range():
     band = ax.patches[0].get_bbox()
     assert (band.y0, band.y1) == pytest.approx((normals.min(), normals.max()))
     assert "panel of normals, range (n=3)" in _legend_texts(fig)
-    assert "call threshold of each draw" in _legend_texts(fig)
+    assert "call threshold of each draw (locus pCN)" in _legend_texts(fig)
 
 
 def test_trajectory_without_normals_and_with_one_threshold():
@@ -471,7 +510,7 @@ def test_trajectory_without_normals_and_with_one_threshold():
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert [list(np.asarray(line.get_ydata())) for line in dashed] == [[2.3, 2.3]]
     legend = _legend_texts(fig)
-    assert "call threshold (pCN 2.30)" in legend
+    assert "call threshold, locus pCN 2.30" in legend
     assert not any(text.startswith("panel of normals") for text in legend)
 
 
@@ -481,6 +520,33 @@ def test_trajectory_says_no_value_for_a_draw_without_one():
     ax = plots.trajectory_figure(calls, timepoints_table(), "P1").axes[0]
     assert [x for x, *_ in _points(ax)] == [1.0, 43.0]
     assert "no value" in _texts(ax)
+
+
+def test_trajectory_says_why_a_draw_above_the_normals_is_not_amplified():
+    """P3 is not amplified at baseline though above the normals' range: below that draw's
+    detection limit (a locus pCN) or, when its locus reaches the limit, a broad gain."""
+    calls = calls_table()
+    calls.loc[calls["sample"] == "P3-d22", "erbb2_log2"] = 0.3
+    calls["erbb2_pcn"] = [_pcn(v) for v in calls["erbb2_log2"]]
+    calls["locus_pcn"] = np.where(calls["sample"] == "P3-d22", 2.5, np.nan)
+    ax = plots.trajectory_figure(calls, timepoints_table(), "P3").axes[0]
+    assert _texts(ax) == [
+        "baseline\nnot amplified: below this\ndraw's detection limit",
+        "not amplified: a broad gain,\nnot focal",
+    ]
+    # Within the normals' range no word is needed.
+    calls.loc[calls["sample"] == "P3-d1", "erbb2_pcn"] = 2.0
+    ax = plots.trajectory_figure(calls, timepoints_table(), "P3").axes[0]
+    assert _texts(ax)[0] == "baseline"
+
+
+def test_trajectory_marks_a_not_evaluable_draw_without_a_value():
+    calls = calls_table()
+    calls.loc[calls["sample"] == "P4-d22", ["erbb2_pcn", "erbb2_log2"]] = np.nan
+    ax = plots.trajectory_figure(calls, timepoints_table(), "P4").axes[0]
+    assert [(x, marker) for x, _y, marker, _f in _points(ax)] == [(1.0, "o"), (22.0, "X")]
+    assert "NOT EVALUABLE (no value)\ntoo noisy" in _texts(ax)
+    assert "no value" not in _texts(ax)
 
 
 def test_trajectory_reads_tsv_text_and_needs_the_patient(tmp_path):
@@ -546,6 +612,25 @@ def test_cohort_draws_baseline_and_early_pcn_of_each_patient():
         row["P4"]: (pytest.approx(pcn["P4-d22"]), "X", style.DARK_GREY.lower()),
     }
     assert "no on-treatment draw" in _texts(ax)  # P5, beside its baseline bar
+
+
+def _arrow_rows(ax: Axes) -> list[float]:
+    """The row (y) of every arrow drawn (annotations with an arrow)."""
+    return [float(t.xy[1]) for t in ax.texts if isinstance(t, Annotation) and t.arrow_patch]
+
+
+def test_cohort_draws_no_arrow_to_a_not_evaluable_draw():
+    """P4's early draw is not evaluable: its cross stands alone, labelled with the cause."""
+    ax = plots.cohort_figure(cohort_calls(), patients_table()).axes[0]
+    row = {"P6": 5, "P1": 4, "P2": 3, "P3": 2, "P4": 1, "P5": 0}
+    assert sorted(_arrow_rows(ax)) == sorted(float(row[p]) for p in ("P6", "P1", "P2", "P3"))
+    assert "NOT EVALUABLE:\ntoo noisy" in _texts(ax)
+    # Without a value at all, the note beside the baseline bar says so, with the cause.
+    calls = cohort_calls()
+    calls.loc[calls["sample"] == "P4-d22", "erbb2_pcn"] = np.nan
+    ax = plots.cohort_figure(calls, patients_table()).axes[0]
+    assert "early draw NOT EVALUABLE:\ntoo noisy" in _texts(ax)
+    assert float(row["P4"]) not in _arrow_rows(ax)
 
 
 def test_cohort_legend_counts_each_response():
@@ -623,6 +708,16 @@ def test_genome_matches_bare_and_chr_chromosome_names():
     assert len(_points(fig.axes[1], markers=".")) == 7  # bins 34..40 Mb of chromosome 17
 
 
+def test_genome_marks_a_not_evaluable_sample_with_a_banner():
+    cnr, cns, genes = genome_tables()
+    fig = plots.genome_figure(cnr, cns, genes=genes, not_evaluable="3000 read pairs < 10000")
+    assert fig.get_suptitle() == "NOT EVALUABLE: 3000 read pairs < 10000"
+    assert fig.axes[1].get_title().startswith("NOT EVALUABLE: no ERBB2 result. chr17 around")
+    plain = plots.genome_figure(cnr, cns, genes=genes)
+    assert plain.get_suptitle() == ""
+    assert not plain.axes[1].get_title().startswith("NOT EVALUABLE")
+
+
 def test_genome_says_when_gene_is_absent():
     cnr, cns, genes = genome_tables()
     fig = plots.genome_figure(cnr, cns, genes=genes[genes["name"] != "ERBB2"])
@@ -670,7 +765,7 @@ def test_fragments_legend_gives_each_short_fraction_from_its_histogram():
 def test_fragments_curve_is_the_percentage_at_each_length():
     hists = fragment_histograms()
     ax = plots.fragments_figure(hists, "P1-d1", ["N1"]).axes[0]
-    (sample_curve,) = [line for line in ax.get_lines() if line.get_color() == style.BLUE]
+    (sample_curve,) = [line for line in ax.get_lines() if line.get_color() == style.BLACK]
     hist = hists["P1-d1"].set_index("length")["count"]
     lengths = np.arange(50, 451)
     expected = hist.reindex(lengths).to_numpy() / hist.sum() * 100
@@ -740,6 +835,46 @@ def test_qc_names_at_most_eight_and_counts_the_rest():
     assert sorted(_texts(fig.axes[1]), key=int) == [str(k) for k in range(1, 9)]
     (note,) = [t for t in _figure_texts(fig) if t.startswith("Not evaluable")]
     assert note.replace("\n", " ").endswith("8 = P4-d1; and 5 more (see the QC table)")
+
+
+def _dashed_levels(ax: Axes) -> list[float]:
+    return [
+        float(np.asarray(line.get_ydata(), float)[0])
+        for line in ax.get_lines()
+        if line.get_linestyle() == "--"
+    ]
+
+
+def test_qc_draws_the_config_limits_labelled():
+    qc = qc_table()
+    qc.loc[0, "read_pairs"] = 50_000  # a log scale: the limit is still drawn and in range
+    fig = plots.qc_figure(qc, {"min_read_pairs": 10_000, "max_noise_sd": 0.4})
+    reads, *_, noise = fig.axes[1:]
+    assert _dashed_levels(reads) == [pytest.approx(0.01)]
+    assert _dashed_levels(noise) == [pytest.approx(0.4)]
+    assert reads.get_ylim()[0] < 0.01 and noise.get_ylim()[1] > 0.4
+    assert "fewest read pairs: 10,000 (min_read_pairs)" in _texts(reads)
+    assert "largest noise: 0.4 (max_noise_sd)" in _texts(noise)
+    assert "QC limit (config)" in _legend_texts(fig, fig.axes[0])
+    assert all(not _dashed_levels(ax) for ax in fig.axes[2:-1])
+    assert not any(_dashed_levels(ax) for ax in plots.qc_figure(qc).axes[1:])
+
+
+def test_qc_footnote_gives_the_cause_cut_at_a_word():
+    qc = qc_table()
+    long = (
+        "not evaluable: 3000 read pairs < 10000; bin noise sd 0.586 > 0.4 (log2); fewer "
+        "than 5 bins flank the ERBB2 locus on chr17: focality cannot be judged"
+    )
+    qc.loc[qc["sample"] == "P4-d22", "reason"] = long
+    fig = plots.qc_figure(qc)
+    (note,) = [t for t in _figure_texts(fig) if t.startswith("Not evaluable")]
+    note = note.replace("\n", " ")
+    assert note.startswith("Not evaluable: 1 = P4-d22 (3000 read pairs < 10000; bin noise")
+    assert note.endswith("…)") and "; )" not in note and "(not evaluable" not in note
+    crosses = [line for line in fig.axes[1].get_lines() if line.get_marker() == "X"]
+    not_evaluable = style.RESPONSE_LOOK["not_evaluable"].colour.lower()
+    assert {to_hex(line.get_color()) for line in crosses} == {not_evaluable}
 
 
 def test_qc_uses_a_log_scale_for_a_metric_spanning_decades():

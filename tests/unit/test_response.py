@@ -14,6 +14,7 @@ from cfdna_erbb2.response import (
     TIMEPOINT_COLUMNS,
     ResponseParams,
     classify,
+    fixed,
     read_calls,
     validate_calls,
 )
@@ -140,7 +141,7 @@ def test_timepoint_values_and_reason() -> None:
     assert row["lod_excess"] == pytest.approx(0.31)
     assert bool(row["amplified"]) and bool(row["evaluable"]) and not bool(row["rise"])
     assert row["reason"] == (
-        "ERBB2 excess fell from 2.70 to 0.72 copies (27% remaining, >= 50% fall) "
+        "ERBB2 excess on the gene bins fell from 2.70 to 0.72 copies (27% remaining, >= 50% fall) "
         "and is still amplified"
     )
 
@@ -456,3 +457,80 @@ def test_not_evaluable_baseline_is_not_reported_amplified() -> None:
     _, patients = classify(calls(*rows))
     assert not bool(patients["baseline_amplified"].iloc[0])
     assert not bool(patients["baseline_evaluable"].iloc[0])
+
+
+# ---- reason texts as a reader gets them (issue 16) ---------------------------------------
+
+
+def with_reasons(rows: list[tuple[object, ...]], reasons: dict[str, str]) -> pd.DataFrame:
+    table = calls(*rows)
+    table["reason"] = [reasons.get(str(s), "") for s in table["sample"]]
+    return table
+
+
+def test_a_not_evaluable_draw_gives_its_cause_once() -> None:
+    rows = [BASE, draw("P-d22", 22, 2.5, False, evaluable=False)]
+    cause = "3000 read pairs < 10000; bin noise sd 0.586 > 0.4 (log2)"
+    timepoints, patients = classify(with_reasons(rows, {"P-d22": f"not evaluable: {cause}"}))
+    assert timepoints["reason"].iloc[0] == f"this draw is not evaluable: {cause}"
+    summary = patients["reason"].iloc[0]
+    assert summary.endswith(f"(day 22): not_evaluable ({cause})")
+    assert "not evaluable (not evaluable" not in summary + timepoints["reason"].iloc[0]
+
+
+def test_a_not_evaluable_baseline_gives_its_cause_and_each_draw_says_why() -> None:
+    rows = [draw("P-d0", 0, 4.7, False, evaluable=False), draw("P-d22", 22, 2.9, True)]
+    timepoints, patients = classify(with_reasons(rows, {"P-d0": "not evaluable: too noisy"}))
+    assert timepoints["reason"].iloc[0] == (
+        "baseline P-d0 (day 0) is not evaluable: too noisy; the response cannot be assessed"
+    )
+    assert patients["reason"].iloc[0].endswith(": not_evaluable (the baseline is not evaluable)")
+
+
+def test_a_shallow_negative_draw_is_not_evaluable_with_its_reason_in_the_summary() -> None:
+    rows = [BASE, draw("P-d22", 22, 2.1, False, lod=3.6)]
+    timepoints, patients = classify(calls(*rows))
+    assert patients["reason"].iloc[0].endswith(f"not_evaluable ({timepoints['reason'].iloc[0]})")
+
+
+def test_a_baseline_negative_patient_is_told_its_draws_sit_below_their_detection_limit() -> None:
+    """Above the normals' range, yet not amplified: the gene-bin pCN (plotted) is below the
+    smallest locus pCN the draw could call; both numbers are named."""
+    rows = [draw("P-d0", 0, 2.41, False, lod=2.78), draw("P-d22", 22, 2.34, False, lod=2.72)]
+    timepoints, patients = classify(calls(*rows))
+    words = "below its detection limit: the smallest locus pCN it could call is"
+    assert (
+        patients["reason"]
+        .iloc[0]
+        .startswith(f"baseline P-d0 (day 0) is not amplified (gene-bin pCN 2.41, {words} 2.78)")
+    )
+    assert (
+        timepoints["reason"]
+        .iloc[0]
+        .endswith(f"; this draw: not amplified (gene-bin pCN 2.34, {words} 2.72)")
+    )
+
+
+def test_an_amplified_draw_of_a_negative_baseline_is_named_with_its_gene_bin_pcn() -> None:
+    rows = [draw("P-d0", 0, 2.41, False, lod=2.78), draw("P-d22", 22, 3.1, True)]
+    timepoints, _ = classify(calls(*rows))
+    assert timepoints["reason"].iloc[0].endswith("; this draw: amplified (gene-bin pCN 3.10)")
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "words"),
+    [(-0.0, 1, "0.0"), (-0.04, 1, "0.0"), (-0.004, 2, "0.00"), (-0.05, 1, "-0.1"),
+     (0.0, 0, "0"), (-0.4, 0, "0"), (2.345, 2, "2.35"), (-1.5, 1, "-1.5")],
+)  # fmt: skip
+def test_fixed_never_prints_minus_zero(value: float, digits: int, words: str) -> None:
+    assert fixed(value, digits) == words
+
+
+def test_reasons_print_no_minus_zero() -> None:
+    """An excess that rounds to zero is written 0.00, whatever its sign."""
+    reduced = [BASE, draw("P-d22", 22, 1.999, True)]
+    reason = classify(calls(*reduced))[0]["reason"].iloc[0]
+    assert "fell from 2.70 to 0.00 copies" in reason
+    persistent = [draw("P-d0", 0, 1.999, True), draw("P-d22", 22, 2.5, True)]
+    reason = classify(calls(*persistent))[0]["reason"].iloc[0]
+    assert "baseline excess is 0.00 copies" in reason

@@ -461,12 +461,13 @@ def test_a_new_draw_reruns_its_own_jobs_and_the_cohort_tables_only(tmp_path: Pat
     per_sample = {rule for rule, wildcards in jobs if "sample=" in wildcards}
     assert per_sample == {
         "check_fastq", "align", "qc_bam", "cnvkit_coverage", "cnvkit_fix_segment",
-        "erbb2_call", "plot_genome", "plot_fragments",
+        "erbb2_call", "plot_genome", "plot_fragments", "samtools_stats",
     }  # fmt: skip
     assert {w for _, w in jobs if "sample=" in w} <= {"sample=P1_D43", "group=P1, sample=P1_D43"}
     cohort = {rule for rule, wildcards in jobs if "sample=" not in wildcards}
     assert cohort == {
         "erbb2_calls", "qc_table", "response", "plot_cohort", "plot_qc", "plot_trajectory",
-        "all",
+        "multiqc_content", "multiqc", "cohort_seg", "provenance", "report_tables",
+        "report_response_tables", "all",
     }  # fmt: skip
     assert sum(job_counts(plan.stdout).values()) == len(jobs)

@@ -15,6 +15,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH", "")) if p)
 )
 
+from cfdna_erbb2 import __version__ as VERSION  # noqa: E402
 from cfdna_erbb2.cohort import baseline_of  # noqa: E402
 from cfdna_erbb2.config import (  # noqa: E402
     check_config,
@@ -125,7 +126,7 @@ def by_attempt(base):
     return scaled
 
 
-# Memory of rule align, measured by benchmarks/bench_scale.py (10 M read pairs): bwa mem holds
+# Alignment's memory as benchmarks/bench_scale.py measured it (10 M read pairs). bwa mem holds
 # its index (1.65 bytes per reference base: .bwt, .sa, .pac) plus about 125 MB of batch
 # buffers (-K 10 M); samtools sort buffers up to 768 MB per thread (its default -m) beside
 # it: 214 + 3,600 MB on a 55 Mb genome at 4 threads, about 8,900 MB on GRCh38.
@@ -388,13 +389,31 @@ def response_tables(wildcards):
 
 
 def all_plots(wildcards):
+    """What the report shows: the pictures, and the table pages (rules report_tables and,
+    with patients, report_response_tables)."""
     plots = expand("results/plots/{patient}/{patient}.trajectory.png", patient=PATIENTS)
     for kind in ("genome", "fragments"):
         plots += [f"results/plots/{GROUPS[s]}/{s}.{kind}.png" for s in SAMPLES]
     plots += ["results/plots/qc_overview.png"]
+    plots += ["results/report/calls.html", "results/report/qc.html"]
     if PATIENTS:
         plots += ["results/plots/cohort.png"]
+        plots += ["results/report/patients.html", "results/report/timepoints.html"]
     return plots
+
+
+#: The facts of a run the report's home page states (written by rule report_tables).
+RUN_FACTS = "results/report/run.json"
+
+
+def report_home_page():
+    """The home page's run facts (version, date, reference, thresholds), as RST. Called by
+    workflow/report/workflow.rst when `--report` renders it: Snakemake gives that page the
+    config and the report's results, whose rules carry the workflow's globals. Imported
+    here, not at start-up: the pages' module loads matplotlib, which a run need not."""
+    from cfdna_erbb2.report_html import home_page
+
+    return home_page(RUN_FACTS)
 
 
 def baseline_profile(wildcards):

@@ -42,7 +42,8 @@ rule erbb2_call:
 
 rule erbb2_calls:
     input:
-        expand("results/erbb2/samples/{sample}.tsv", sample=SAMPLES),
+        calls=expand("results/erbb2/samples/{sample}.tsv", sample=SAMPLES),
+        sheet=config["samples"],
     output:
         report(
             "results/erbb2/calls.tsv",
@@ -54,7 +55,5 @@ rule erbb2_calls:
         "results/logs/erbb2_calls.log",
     conda:
         "../envs/python.yaml"
-    params:
-        sheet=samples,
     script:
         "../scripts/erbb2_calls.py"

@@ -1,6 +1,6 @@
-# Pictures for the Snakemake report: per patient, per sample, and the cohort overview.
+# Pictures and table pages for the Snakemake report: per patient, per sample, and the cohort.
 # Categories of the report: one per patient (its trajectory and its draws), "normals",
-# and "Cohort" (overview, tables).
+# and "Cohort" (overview, tables: each TSV to download and a page to read it in the report).
 
 
 rule plot_trajectory:
@@ -27,6 +27,7 @@ rule plot_genome:
     input:
         cnr="results/cnvkit/{sample}.cnr",
         cns="results/cnvkit/{sample}.cns",
+        call="results/erbb2/samples/{sample}.tsv",
         refflat=config["reference"]["refflat"],
     output:
         report(
@@ -101,5 +102,67 @@ rule plot_qc:
         "results/logs/plots/qc_overview.log",
     conda:
         "../envs/python.yaml"
+    params:
+        limits={k: config["erbb2"][k] for k in ("min_read_pairs", "max_noise_sd")},
     script:
         "../scripts/plot_qc.py"
+
+
+# The tables as pages read inside the report (a TSV is only a download there), and the facts
+# of the run its home page states. The response pages: rule report_response_tables.
+rule report_tables:
+    input:
+        calls="results/erbb2/calls.tsv",
+        qc="results/qc/qc.tsv",
+        fai="results/reference/genome.fa.fai",
+    output:
+        calls=report(
+            "results/report/calls.html",
+            caption="../report/calls.rst",
+            category="Cohort",
+            labels={"table": "ERBB2 calls per sample (page)"},
+        ),
+        qc=report(
+            "results/report/qc.html",
+            caption="../report/qc_table.rst",
+            category="Cohort",
+            labels={"table": "QC of every sample (page)"},
+        ),
+        run=RUN_FACTS,
+    log:
+        "results/logs/report_tables.log",
+    conda:
+        "../envs/python.yaml"
+    params:
+        version=VERSION,
+        fasta=config["reference"]["fasta"],
+        gene=config["gene"],
+        erbb2=config["erbb2"],
+        response=config["response"],
+    script:
+        "../scripts/report_tables.py"
+
+
+rule report_response_tables:
+    input:
+        timepoints="results/response/timepoints.tsv",
+        patients="results/response/patients.tsv",
+    output:
+        patients=report(
+            "results/report/patients.html",
+            caption="../report/patients.rst",
+            category="Cohort",
+            labels={"table": "Response per patient: cohort summary (page)"},
+        ),
+        timepoints=report(
+            "results/report/timepoints.html",
+            caption="../report/timepoints.rst",
+            category="Cohort",
+            labels={"table": "Response per on-treatment draw (page)"},
+        ),
+    log:
+        "results/logs/report_response_tables.log",
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/report_tables.py"

@@ -1,4 +1,4 @@
-"""QC metrics of every sample on one page."""
+"""QC metrics of every sample on one page, with the config's QC limits."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -14,4 +14,5 @@ with script_log(snakemake.log[0]):
     plot_qc_overview(
         pd.read_csv(snakemake.input.qc, sep="\t", keep_default_na=False, na_values=[""]),
         snakemake.output[0],
+        limits=snakemake.params.limits,
     )

@@ -20,12 +20,15 @@ from .style import (
     DIPLOID_PCN,
     LIGHT_GREY,
     NO_EARLY,
+    NOT_EVALUABLE,
     RESPONSE_LOOK,
     RESPONSE_ORDER,
     SIZE_COHORT,
+    call_style,
     calls_made,
     new_figure,
     normal_range,
+    not_evaluable_words,
     numbers,
     require,
     save,
@@ -46,15 +49,18 @@ def cohort_figure(calls: pd.DataFrame, patients: pd.DataFrame) -> Figure:
     persistent, not amplified at baseline, not evaluable; then patients with no
     on-treatment draw) and within a group by baseline pCN, highest first. A black bar marks
     the baseline pCN (``baseline_pcn``); an arrow in the response colour leads to the early
-    draw's ``erbb2_pcn``, whose marker is a filled circle when that draw was called
-    amplified, an open circle when not, and a cross when not evaluable. The grey band is the
-    panel of normals' pCN range, the dotted line pCN 2. An early draw whose fall is explained
-    as the loss of the ERBB2-amplified clone (``early_explanation`` ``erbb2_clone_lost``: the
-    tumour fraction kept while ERBB2 vanished) is ringed by an orange square and labelled.
+    draw's ``erbb2_pcn``, whose marker, in the same colour, is a filled circle when that draw
+    was called amplified and an open circle when not (the colours of
+    :data:`~cfdna_erbb2.plots.style.RESPONSE_LOOK`, as in the trajectories). A not-evaluable
+    early draw gets no arrow: a dark grey cross labelled "NOT EVALUABLE" with its cause (the
+    calls table's ``reason``). The grey band is the panel of normals' pCN range, the dotted
+    line pCN 2. An early draw whose fall is explained as the loss of the ERBB2-amplified
+    clone (``early_explanation`` ``erbb2_clone_lost``: the tumour fraction kept while ERBB2
+    vanished) is ringed by an orange square and labelled.
 
     Needs ``patients``: patient, baseline_pcn, early_sample, early_response (early_timepoint
     and early_explanation are shown when present); ``calls``: sample, kind, erbb2_pcn,
-    amplified, evaluable.
+    amplified, evaluable (reason is shown for a not-evaluable early draw when present).
     """
     require(calls, _CALLS, table_name="calls", plot=_PLOT)
     require(patients, _PATIENTS, table_name="patients", plot=_PLOT)
@@ -76,7 +82,7 @@ def cohort_figure(calls: pd.DataFrame, patients: pd.DataFrame) -> Figure:
     for row, rec, why in zip(rows, table.to_dict("records"), notes, strict=True):
         if why:  # beside the baseline bar, on the side with room
             right = rec["baseline"] < x_lo + 0.7 * (x_hi - x_lo)
-            ax.annotate(
+            note = ax.annotate(
                 why,
                 (rec["baseline"], row),
                 xytext=(8 if right else -8, 0),
@@ -85,7 +91,9 @@ def cohort_figure(calls: pd.DataFrame, patients: pd.DataFrame) -> Figure:
                 va="center",
                 fontsize=8,
                 color=DARK_GREY,
+                fontweight="bold" if "NOT EVALUABLE" in why else "normal",
             )
+            note.set_in_layout(False)  # a long note must not squeeze the panel
     for k in range(1, n):  # thin rule between response groups
         if table["order"].iloc[k] != table["order"].iloc[k - 1]:
             ax.axhline(rows[k] + 0.5, color=LIGHT_GREY, lw=0.8, zorder=0)
@@ -116,12 +124,14 @@ def plot_cohort(calls: pd.DataFrame, patients: pd.DataFrame, out: str | Path) ->
 
 def _cohort_table(calls: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     """One row per patient in drawing order: patient, baseline (pCN), early_sample, klass
-    (early response, '' for none), early (pCN), call (of the early draw), day, lost (the
-    early draw's explanation is clone loss), order."""
+    (early response, '' for none), early (pCN), call and reason (of the early draw), day, lost
+    (the early draw's explanation is clone loss), order."""
+    reasons = text(calls["reason"]) if "reason" in calls else pd.Series([""] * len(calls))
     by_sample = pd.DataFrame(
-        {"pcn": numbers(calls["erbb2_pcn"]), "call": calls_made(calls)},
+        {"pcn": numbers(calls["erbb2_pcn"]), "call": calls_made(calls),
+         "reason": reasons.to_numpy()},
         index=text(calls["sample"]).to_numpy(),
-    )
+    )  # fmt: skip
     by_sample = by_sample[~by_sample.index.duplicated()]
     table = pd.DataFrame(
         {
@@ -134,6 +144,7 @@ def _cohort_table(calls: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     table.loc[~table["klass"].isin(_GROUPS), "klass"] = ""
     table["early"] = table["early_sample"].map(by_sample["pcn"]).astype(float)
     table["call"] = table["early_sample"].map(by_sample["call"]).fillna("")
+    table["reason"] = table["early_sample"].map(by_sample["reason"]).fillna("")
     table["day"] = numbers(patients["early_timepoint"]) if "early_timepoint" in patients else np.nan
     table["lost"] = (
         (text(patients["early_explanation"]) == "erbb2_clone_lost").to_numpy()
@@ -152,15 +163,29 @@ def _colour(klass: str) -> str:
 
 def _draw_patient(ax: Axes, row: int, rec: dict[str, Any]) -> str:
     """Draw one patient's baseline bar, arrow and early point on ``row``; returns the note to
-    write beside the bar when there is no early value ('' otherwise)."""
+    write beside the bar when there is no early value ('' otherwise). A not-evaluable early
+    draw gets no arrow (its value is no result): its cross stands alone, labelled."""
     colour = _colour(rec["klass"])
     base, early = float(rec["baseline"]), float(rec["early"])
+    call = rec["call"] if rec["call"] in CALL_MARKER else "not evaluable"
+    why = not_evaluable_words(str(rec["reason"]), width=34)
     note = ""
     if np.isfinite(base):
         ax.plot(base, row, ls="none", marker="|", ms=11, mew=2.5, color=BLACK, zorder=3)
-        if not np.isfinite(early):
+        if not np.isfinite(early) and rec["early_sample"] and call == "not evaluable":
+            note = "early draw NOT EVALUABLE" + (f":\n{why}" if why else "")
+        elif not np.isfinite(early):
             note = "no early pCN" if rec["early_sample"] else NO_EARLY.words
     if not np.isfinite(early):
+        return note
+    if call == "not evaluable":
+        ax.plot(early, row, ls="none", **call_style(call), ms=8, zorder=4)
+        label = ax.annotate(
+            "NOT EVALUABLE" + (f":\n{why}" if why else ""), (early, row), xytext=(8, 0),
+            textcoords="offset points", ha="left", va="center", fontsize=7.5,
+            fontweight="bold", color=NOT_EVALUABLE.colour,
+        )  # fmt: skip
+        label.set_in_layout(False)
         return note
     if np.isfinite(base) and abs(early - base) > 1e-9:
         arrow = {
@@ -172,11 +197,7 @@ def _draw_patient(ax: Axes, row: int, rec: dict[str, Any]) -> str:
             "mutation_scale": 10,
         }
         ax.annotate("", xy=(early, row), xytext=(base, row), arrowprops=arrow, zorder=2)
-    look = CALL_MARKER.get(rec["call"], CALL_MARKER["not evaluable"])
-    face = "white" if look.face == "white" else colour
-    ax.plot(
-        early, row, ls="none", marker=look.marker, color=colour, mfc=face, mew=1.8, ms=7, zorder=4
-    )
+    ax.plot(early, row, ls="none", **call_style(call, colour), ms=7, zorder=4)
     if rec["lost"]:
         ax.plot(early, row, ls="none", marker="s", ms=14, mfc="none", mew=2.0,
                 color=CLONE_LOST.colour, zorder=5)  # fmt: skip
@@ -227,12 +248,12 @@ def _legend_handles(
     ]
     if counts.get("", 0):
         handles.append(Patch(color=NO_EARLY.colour, label=f"{NO_EARLY.words} (n={counts['']})"))
-    early: dict[str, Any] = {"ls": "none", "ms": 7, "color": DARK_GREY}
     handles += [
         Line2D([], [], ls="none", marker="|", ms=11, mew=2.5, color=BLACK, label="baseline pCN"),
-        Line2D([], [], marker="o", **early, label="early: amplified"),
-        Line2D([], [], marker="o", **early, mfc="white", mew=1.8, label="early: not amplified"),
-        Line2D([], [], marker="X", **early, label="early: not evaluable"),
+        *(
+            Line2D([], [], ls="none", ms=7, **call_style(call), label=f"early: {call}")
+            for call in CALL_MARKER
+        ),
         Line2D([], [], color=DARK_GREY, ls=":", label="diploid (pCN 2)"),
     ]
     if normals is not None:

@@ -14,11 +14,9 @@ from ..errors import InputError
 from ..qc import SHORT_FRAGMENT, short_fraction
 from .style import (
     BLACK,
-    BLUE,
     DARK_GREY,
     GREY,
     SIZE_FRAGMENTS,
-    VERMILLION,
     new_figure,
     numbers,
     require,
@@ -41,7 +39,7 @@ def fragments_figure(
 
     Each histogram (``length`` in bp, ``count`` of fragments) is normalised to the
     percentage of all the sample's fragments at each length, so depth does not matter. The
-    sample is the blue line; the normals are thin grey lines with their mean in black (the
+    sample is the black line; the normals are thin grey lines with their mean in dark grey (the
     sample itself is left out of the normals). Dashed: 167 bp, the mononucleosome peak;
     dotted: 150 bp (:data:`cfdna_erbb2.qc.SHORT_FRAGMENT`), the short-fragment cut-off
     (tumour DNA is enriched below it). The legend gives the sample's fraction of fragments
@@ -69,25 +67,25 @@ def fragments_figure(
             ax.plot(grid, curve, color=GREY, lw=0.7, alpha=0.7, zorder=1)
         usable = curves[np.isfinite(curves).all(axis=1)]
         if len(usable):
-            ax.plot(grid, usable.mean(axis=0), color=BLACK, lw=1.4, zorder=2)
+            ax.plot(grid, usable.mean(axis=0), color=DARK_GREY, lw=1.4, zorder=2)
         shorts = np.array([_short_fraction(hist_by_sample[n]) for n in normal_names])
         shorts = shorts[np.isfinite(shorts)]
         short_text = f"{shorts.mean():.1%}" if shorts.size else "n/a"
         handles += [
             Line2D([], [], color=GREY, lw=0.7, label=f"normals (n={len(normal_names)})"),
-            Line2D([], [], color=BLACK, lw=1.4, label=f"normals, mean ({short_text} {below})"),
+            Line2D([], [], color=DARK_GREY, lw=1.4, label=f"normals, mean ({short_text} {below})"),
         ]
-    ax.plot(grid, _density(hist_by_sample[sample], grid) * 100, color=BLUE, lw=2, zorder=3)
+    ax.plot(grid, _density(hist_by_sample[sample], grid) * 100, color=BLACK, lw=2.2, zorder=3)
     short = _short_fraction(hist_by_sample[sample])
-    handles.insert(0, Line2D([], [], color=BLUE, lw=2, label=f"{sample} ({short:.1%} {below})"))
+    handles.insert(0, Line2D([], [], color=BLACK, lw=2.2, label=f"{sample} ({short:.1%} {below})"))
     ax.axvline(MONONUCLEOSOME_BP, color=DARK_GREY, ls="--", lw=1, zorder=0)
-    ax.axvline(SHORT_FRAGMENT, color=VERMILLION, ls=":", lw=1.5, zorder=0)
+    ax.axvline(SHORT_FRAGMENT, color=DARK_GREY, ls=":", lw=1.5, zorder=0)
     handles += [
         Line2D([], [], color=DARK_GREY, ls="--", label=f"{MONONUCLEOSOME_BP} bp (mononucleosome)"),
         Line2D(
             [],
             [],
-            color=VERMILLION,
+            color=DARK_GREY,
             ls=":",
             lw=1.5,
             label=f"{SHORT_FRAGMENT} bp (short-fragment cut-off)",

@@ -18,13 +18,14 @@ from matplotlib.ticker import FuncFormatter
 from .. import GENE
 from .style import (
     BLACK,
-    BLUE,
     DARK_GREY,
     GREY,
     LIGHT_GREY,
+    NOT_EVALUABLE,
     ORANGE,
     SIZE_GENOME,
     new_figure,
+    not_evaluable_words,
     numbers,
     require,
     save,
@@ -66,10 +67,14 @@ def genome_figure(
     sample: str | None = None,
     gene: str = GENE,
     sex: str | None = None,
+    not_evaluable: str | None = None,
 ) -> Figure:
     """A sample's CNVkit copy ratios genome-wide and zoomed on ``gene``.
 
-    Top: every bin's log2 copy ratio (grey dots) and the segments (blue lines) along the
+    ``not_evaluable``: why the sample's ERBB2 call is not evaluable ('' unknown), given as a
+    dark grey "NOT EVALUABLE" banner; the zoom's title repeats it (its segments are no result).
+
+    Top: every bin's log2 copy ratio (grey dots) and the segments (black lines) along the
     genome, chromosomes in natural order (1, 2, ..., 22, X, Y) on alternating shading; bins
     outside the y range sit on its edge as triangles, and the gene's position is marked.
     Unplaced contigs (e.g. chrUn_*, *_random) are left out when canonical chromosomes exist.
@@ -109,18 +114,9 @@ def genome_figure(
     bare_to_chrom = {_bare(c): c for c in set(bins["chromosome"]) | set(segs["chromosome"])}
     chrom = bare_to_chrom.get(_bare(str(hit["chromosome"].iloc[0]))) if len(hit) else None
     if chrom is None:
-        for ax in (ax_z, ax_t):
-            ax.set_axis_off()
-        ax_z.text(
-            0.5,
-            0.5,
-            f"{gene}: not in the gene table",
-            transform=ax_z.transAxes,
-            ha="center",
-            va="center",
-            fontsize=10,
-            color=DARK_GREY,
-        )
+        _no_gene(ax_z, ax_t, gene)
+        if not_evaluable is not None:
+            _banner(fig, not_evaluable)
         return fig
     g_start, g_end = float(hit["start"].min()), float(hit["end"].max())
     if chrom in layout.offset:
@@ -128,6 +124,10 @@ def genome_figure(
     # Not clipped on the right: a panel's data may end at the gene, the chromosome does not.
     window = (max(0.0, g_start - ZOOM_FLANK_BP), g_end + ZOOM_FLANK_BP)
     _draw_zoom(ax_z, bins, segs, chrom, window, (g_start, g_end), gene)
+    if not_evaluable is not None:
+        _banner(fig, not_evaluable)
+        ax_z.set_title(f"NOT EVALUABLE: no {gene} result. " + ax_z.get_title(), fontsize=11,
+                       color=NOT_EVALUABLE.colour, fontweight="bold")  # fmt: skip
     near = gene_table[
         (gene_table["chromosome"].map(_bare) == _bare(chrom))
         & (gene_table["end"] >= window[0])
@@ -149,9 +149,33 @@ def plot_genome(
     sample: str | None = None,
     gene: str = GENE,
     sex: str | None = None,
+    not_evaluable: str | None = None,
 ) -> Path:
     """Write :func:`genome_figure` to ``out`` (.png, .svg or .pdf); returns the path."""
-    return save(genome_figure(cnr, cns, genes=genes, sample=sample, gene=gene, sex=sex), out)
+    fig = genome_figure(
+        cnr, cns, genes=genes, sample=sample, gene=gene, sex=sex, not_evaluable=not_evaluable
+    )
+    return save(fig, out)
+
+
+def _no_gene(ax_z: Axes, ax_t: Axes, gene: str) -> None:
+    """The zoom and gene track when the gene table lacks ``gene``: say so."""
+    for ax in (ax_z, ax_t):
+        ax.set_axis_off()
+    ax_z.text(0.5, 0.5, f"{gene}: not in the gene table", transform=ax_z.transAxes,
+              ha="center", va="center", fontsize=10, color=DARK_GREY)  # fmt: skip
+
+
+def _banner(fig: Figure, why: str) -> None:
+    """'NOT EVALUABLE: why' across the top of the figure, white on the not-evaluable grey."""
+    words = not_evaluable_words(why, width=110, lines=2)
+    fig.suptitle(
+        "NOT EVALUABLE" + (f": {words}" if words else ""),
+        fontsize=12,
+        fontweight="bold",
+        color="white",
+        bbox={"boxstyle": "square,pad=0.4", "fc": NOT_EVALUABLE.colour, "ec": "none"},
+    )
 
 
 # --- where things are -------------------------------------------------------------------------
@@ -294,10 +318,10 @@ def _draw_bins(ax: Axes, x: np.ndarray, y: np.ndarray, ylim: tuple[float, float]
 def _draw_segments(
     ax: Axes, x0: np.ndarray, x1: np.ndarray, y: np.ndarray, ylim: tuple[float, float]
 ) -> None:
-    """Segments as blue lines at their log2, clipped to ``ylim``."""
+    """Segments as black lines at their log2, clipped to ``ylim``."""
     y = np.clip(y, ylim[0], ylim[1])
     ok = np.isfinite(y)
-    ax.hlines(y[ok], x0[ok], x1[ok], colors=BLUE, lw=2.6, zorder=3, capstyle="butt")
+    ax.hlines(y[ok], x0[ok], x1[ok], colors=BLACK, lw=2.6, zorder=3, capstyle="butt")
 
 
 def _draw_genome(
@@ -420,7 +444,7 @@ def _draw_zoom(
     )
     handles = [
         Line2D([], [], ls="none", marker=".", ms=8, color=GREY, label="bin"),
-        Line2D([], [], color=BLUE, lw=2.6, label="segment"),
+        Line2D([], [], color=BLACK, lw=2.6, label="segment"),
         Patch(color=ORANGE, alpha=0.3, label=gene),
     ]
     ax.legend(handles=handles, loc=corner, fontsize=8, frameon=True, framealpha=0.9, ncols=3)

@@ -15,11 +15,13 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 from ..qc import SHORT_FRAGMENT
 from .style import (
-    BLUE,
+    BLACK,
+    GREY,
+    NOT_EVALUABLE,
     SIZE_QC,
-    VERMILLION,
     flags,
     new_figure,
+    not_evaluable_words,
     numbers,
     require,
     save,
@@ -49,17 +51,29 @@ QC_PANELS: tuple[tuple[str, str, float, str], ...] = (
 )
 #: Most not-evaluable samples numbered and named before the footnote would crowd the figure.
 MAX_NAMED = 8
+#: The QC limits a figure can draw: (QC column, config key of the ``erbb2`` section, words).
+QC_LIMITS: tuple[tuple[str, str, str], ...] = (
+    ("read_pairs", "min_read_pairs", "fewest read pairs"),
+    ("noise_sd", "max_noise_sd", "largest noise"),
+)
+#: Not-evaluable samples are drawn in this colour (dark grey: not evaluable in every figure).
+_BAD = NOT_EVALUABLE.colour
 
 
-def qc_figure(qc: pd.DataFrame) -> Figure:
+def qc_figure(qc: pd.DataFrame, limits: Mapping[str, float] | None = None) -> Figure:
     """The QC metrics of all samples as small multiples, one panel per metric.
 
     Each panel has a column of plasma draws and a column of normals (dots spread sideways so
     they do not hide each other), one point per sample (row of ``qc``): read pairs
     (millions), duplicate reads (%), modal fragment length (bp), short fragments (< 150 bp,
     %), MAPD (median absolute pairwise difference of adjacent bins' log2) and noise (SD of
-    bin log2). Evaluable samples are blue dots; not-evaluable samples are vermillion crosses,
-    numbered in every panel and named (up to eight) in a footnote.
+    bin log2). Evaluable samples are open grey circles; not-evaluable samples are dark grey
+    crosses (the not-evaluable colour of every figure), numbered in every panel and named
+    (up to eight) with their QC reason in a footnote.
+
+    ``limits`` are the QC limits of the config's ``erbb2`` section (``min_read_pairs``,
+    ``max_noise_sd``; :data:`QC_LIMITS`): each is a black dashed line, labelled, in its
+    metric's panel, and the y range holds it.
 
     Needs ``qc``: sample, kind, evaluable, read_pairs, duplicate_fraction, fragment_mode,
     short_fraction, mapd, noise_sd (reason is shown in the footnote when present).
@@ -82,41 +96,57 @@ def qc_figure(qc: pd.DataFrame) -> Figure:
     ax_legend.set_axis_off()
     axes = [fig.add_subplot(grid[1 + i // 3, i % 3]) for i in range(len(QC_PANELS))]
     ticks = [f"{k}\n(n={int((kind == k).sum())})" for k in kinds]
+    drawn_limit = False
     for ax, panel in zip(axes, QC_PANELS, strict=True):
         y = numbers(qc[panel[0]]) * panel[2]
         _draw_panel(ax, panel, x, y, evaluable, ticks)
+        drawn_limit |= _draw_limit(ax, panel, limits or {})
         _number_points(ax, x, y, key, column_of, kind)
     handles = [
-        Line2D(
-            [],
-            [],
-            ls="none",
-            marker="o",
-            ms=6,
-            color=BLUE,
-            label=f"evaluable (n={int(evaluable.sum())})",
-        ),
-        Line2D(
-            [],
-            [],
-            ls="none",
-            marker="X",
-            ms=7,
-            color=VERMILLION,
-            label=f"not evaluable (n={len(bad)})",
-        ),
-    ]
+        Line2D([], [], ls="none", marker="o", ms=6, mfc="white", mew=1.3, color=GREY,
+               label=f"evaluable (n={int(evaluable.sum())})"),
+        Line2D([], [], ls="none", marker="X", ms=8, color=_BAD,
+               label=f"not evaluable (n={len(bad)})"),
+    ]  # fmt: skip
+    if drawn_limit:
+        handles.append(Line2D([], [], color=BLACK, ls="--", lw=1.2, label="QC limit (config)"))
     fig.suptitle(f"Sequencing and cfDNA quality, {len(qc)} samples", fontsize=12)
-    ax_legend.legend(handles=handles, loc="center", ncols=2, fontsize=9, frameon=False)
+    ax_legend.legend(handles=handles, loc="center", ncols=3, fontsize=9, frameon=False)
     if len(bad):
         note = _footnote(qc, key, len(bad))
-        fig.supxlabel(note, x=0.01, ha="left", fontsize=8, color=VERMILLION)
+        fig.supxlabel(note, x=0.01, ha="left", fontsize=8, color=_BAD)
     return fig
 
 
-def plot_qc_overview(qc: pd.DataFrame, out: str | Path) -> Path:
+def plot_qc_overview(
+    qc: pd.DataFrame, out: str | Path, limits: Mapping[str, float] | None = None
+) -> Path:
     """Write :func:`qc_figure` to ``out`` (.png, .svg or .pdf); returns the path."""
-    return save(qc_figure(qc), out)
+    return save(qc_figure(qc, limits), out)
+
+
+def _draw_limit(ax: Axes, panel: tuple[str, str, float, str], limits: Mapping[str, float]) -> bool:
+    """The config's QC limit on this panel's metric, if any: a labelled black dashed line
+    (the y range extended to hold it). Returns whether one was drawn."""
+    column, _title, scale, _unit = panel
+    found = [(key, words) for col, key, words in QC_LIMITS if col == column and key in limits]
+    if not found:
+        return False
+    key, words = found[0]
+    value = float(limits[key])
+    at = value * scale
+    ax.axhline(at, color=BLACK, ls="--", lw=1.2, zorder=1)
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(min(low, at / 1.6), max(high, at * 1.6))
+    else:
+        pad = 0.06 * (max(high, at) - min(low, at))
+        ax.set_ylim(min(low, at - pad), max(high, at + pad))
+    shown = f"{value:,.0f}" if value >= 1000 else f"{value:g}"
+    ax.annotate(f"{words}: {shown} ({key})", (1.0, at), xycoords=("axes fraction", "data"),
+                xytext=(-2, 3), textcoords="offset points", ha="right", va="bottom",
+                fontsize=7, color=BLACK)  # fmt: skip
+    return True
 
 
 def _draw_panel(
@@ -129,8 +159,9 @@ def _draw_panel(
 ) -> None:
     """One metric: evaluable samples as dots, the others as crosses, a strip per kind."""
     column, title, _scale, unit = panel
-    ax.plot(x[evaluable], y[evaluable], ls="none", marker="o", ms=5, color=BLUE, alpha=0.7, mew=0)
-    ax.plot(x[~evaluable], y[~evaluable], ls="none", marker="X", ms=7, color=VERMILLION)
+    ax.plot(x[evaluable], y[evaluable], ls="none", marker="o", ms=5, mfc="white", mew=1.1,
+            color=GREY)  # fmt: skip
+    ax.plot(x[~evaluable], y[~evaluable], ls="none", marker="X", ms=8, color=_BAD)
     finite = y[np.isfinite(y)]
     if finite.size and finite.min() > 0 and finite.max() / finite.min() > 20:
         ax.set_yscale("log")
@@ -152,10 +183,10 @@ def _footnote(qc: pd.DataFrame, key: Mapping[int, int], n_bad: int) -> str:
     """'Not evaluable: 1 = sample (reason); ...' for the numbered samples, and how many more."""
     names = text(qc["sample"]).to_numpy()
     reasons = text(qc["reason"]).to_numpy() if "reason" in qc else np.full(len(qc), "")
-    named = [
-        f"{k} = {names[row]}" + (f" ({reasons[row][:40]})" if reasons[row] else "")
-        for row, k in key.items()
-    ]
+    named = []
+    for row, k in key.items():
+        why = not_evaluable_words(reasons[row], width=60)
+        named.append(f"{k} = {names[row]}" + (f" ({why})" if why else ""))
     more = n_bad - len(key)
     if more:
         named.append(f"and {more} more (see the QC table)")
@@ -192,12 +223,12 @@ def _number_points(
                 xytext=(col + 0.3, at),
                 textcoords=ax.get_xaxis_transform(),
                 fontsize=7.5,
-                color=VERMILLION,
+                color=_BAD,
                 fontweight="bold",
                 va="center",
                 arrowprops={
                     "arrowstyle": "-",
-                    "color": VERMILLION,
+                    "color": _BAD,
                     "lw": 0.6,
                     "shrinkA": 1,
                     "shrinkB": 3,

@@ -6,14 +6,27 @@ picture's pixel size does not depend on its data.
 
 Colours come from the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"),
 chosen to stay distinguishable with the common colour-vision deficiencies; where colour
-carries a meaning, marker shape or text carries it too.
+carries a meaning, marker shape or text carries it too. One colour, one meaning, in every
+figure and on the report's table pages:
+
+- each molecular-response class has its colour (:data:`RESPONSE_LOOK`: green undetectable,
+  blue reduced, vermillion persistent, purple not amplified at baseline, dark grey not
+  evaluable), used for nothing else;
+- an ERBB2 call is a marker shape and fill (:data:`CALL_MARKER`: filled circle amplified,
+  open circle not amplified, cross not evaluable), drawn in the colour of the draw's response
+  (black for a baseline), so "amplified" never borrows a response colour; "not evaluable" is
+  dark grey wherever it is drawn;
+- orange is ERBB2 itself (the gene, and the loss of its amplified clone), sky blue the
+  tumour fraction, black a threshold or the sample's own data, greys the panel of normals,
+  diploid and context.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,6 +35,7 @@ from matplotlib.figure import Figure
 
 from .. import RESPONSE_CLASSES
 from ..errors import InputError
+from ..response import not_evaluable_cause
 
 #: Resolution of every picture, dots per inch.
 DPI = 120
@@ -90,19 +104,43 @@ EXPLANATION_WORDS = {
 
 
 class Marker(NamedTuple):
-    """Marker of a draw's ERBB2 call: shape and fill carry the call, colour repeats it."""
+    """Marker of a draw's ERBB2 call: shape and fill carry the call, never a colour."""
 
     marker: str
-    colour: str
-    face: str
+    filled: bool
 
 
 #: Marker per call of one draw (:func:`call_of`).
 CALL_MARKER: dict[str, Marker] = {
-    "amplified": Marker("o", VERMILLION, VERMILLION),
-    "not amplified": Marker("o", BLUE, "white"),
-    "not evaluable": Marker("X", DARK_GREY, DARK_GREY),
+    "amplified": Marker("o", True),
+    "not amplified": Marker("o", False),
+    "not evaluable": Marker("X", True),
 }
+#: Colour of whatever is not evaluable (a draw, its call, its response): one meaning.
+NOT_EVALUABLE = RESPONSE_LOOK["not_evaluable"]
+
+
+def call_style(call: str, colour: str = BLACK) -> dict[str, Any]:
+    """Matplotlib marker arguments of a draw's ``call`` (a key of :data:`CALL_MARKER`) in
+    ``colour`` (its response's; black for a baseline); a not-evaluable draw is always in the
+    not-evaluable colour."""
+    look = CALL_MARKER[call]
+    if call == "not evaluable":
+        colour = NOT_EVALUABLE.colour
+    face = colour if look.filled else "white"
+    return {"marker": look.marker, "color": colour, "mfc": face, "mew": 1.8}
+
+
+#: Two-sided 95% normal quantile, for the interval around a log2 estimate.
+Z95 = 1.959964
+
+
+def pcn_interval(log2: np.ndarray, se_log2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% interval (pCN, copies per diploid genome) of a copy number measured as
+    ``log2`` with standard error ``se_log2``: ``2 * 2**(log2 ± 1.96 se)``."""
+    log2, se_log2 = np.asarray(log2, dtype=float), np.asarray(se_log2, dtype=float)
+    return DIPLOID_PCN * np.exp2(log2 - Z95 * se_log2), DIPLOID_PCN * np.exp2(log2 + Z95 * se_log2)
+
 
 _SAVE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -149,6 +187,22 @@ def call_of(amplified: bool, evaluable: bool) -> str:
     if not evaluable:
         return "not evaluable"
     return "amplified" if amplified else "not amplified"
+
+
+def not_evaluable_words(reason: str, width: int = 0, lines: int = 1) -> str:
+    """Why a draw is not evaluable, as a figure says it: the calls table's ``reason`` without
+    its "not evaluable:" lead (:func:`cfdna_erbb2.response.not_evaluable_cause`). With
+    ``width`` (characters), wrapped on at most ``lines`` lines, the rest cut at a word
+    boundary and marked with an ellipsis, never mid-word nor before a dangling separator."""
+    words = not_evaluable_cause(reason)
+    if not width:
+        return words
+    wrapped = textwrap.wrap(words, width=width, break_long_words=False)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1].rstrip(" ;,:(") + "…"
+    return "\n".join(kept)
 
 
 def calls_made(calls: pd.DataFrame) -> list[str]:

@@ -24,22 +24,23 @@ from .style import (
     EXPLANATION_WORDS,
     GREY,
     LIGHT_GREY,
+    NOT_EVALUABLE,
     RESPONSE_LOOK,
+    RESPONSE_ORDER,
     SIZE_TRAJECTORY,
     TF_LOOK,
-    Marker,
+    call_style,
     calls_made,
     flags,
     new_figure,
     normal_range,
+    not_evaluable_words,
     numbers,
+    pcn_interval,
     require,
     save,
     text,
 )
-
-#: Two-sided 95% normal quantile, for the interval around a log2 estimate.
-Z95 = 1.959964
 
 _PLOT = "plot_patient_trajectory"
 _CALLS = (
@@ -71,15 +72,20 @@ def trajectory_figure(
     Each plasma draw is a point at its ``erbb2_pcn`` (copies per diploid genome, from the
     gene bins' log2 ``erbb2_log2``) with its 95% interval
     ``2 * 2**(erbb2_log2 ± 1.96 * erbb2_se_log2)``, where ``erbb2_se_log2`` is the standard
-    error (log2) of ``erbb2_log2``; the marker shows the call (filled circle amplified, open
-    circle not amplified, cross not evaluable). The draw's call threshold ``lod_pcn`` is a
-    short black bar (a dashed line when all draws share it), the panel of normals' pCN range
-    a grey band (from the ``kind == 'normal'`` rows of ``calls``; absent without normals),
-    and pCN 2 (diploid) a dotted line. The baseline is the earliest plasma draw
-    (:func:`cfdna_erbb2.cohort.baseline_of`); later draws carry their response from
-    ``timepoints``. The title names the patient and the early response: ``early_response``
-    if given (e.g. from patients.tsv), else the response of the earliest on-treatment draw
-    in ``timepoints``.
+    error (log2) of ``erbb2_log2``. The marker's shape and fill show the call (filled circle
+    amplified, open circle not amplified, cross not evaluable), its colour the draw's response
+    (the colours of :data:`~cfdna_erbb2.plots.style.RESPONSE_LOOK`, as in the cohort plot;
+    black for the baseline, dark grey for a not-evaluable draw, which is labelled "NOT
+    EVALUABLE" with its cause from ``reason`` and left out of the line joining the draws). The
+    draw's call threshold ``lod_pcn`` (a locus pCN: the call rests on the locus, see
+    ``locus_pcn``) is a short black bar (a dashed line when all draws share it), the panel of
+    normals' pCN range a grey band (from the ``kind == 'normal'`` rows of ``calls``; absent
+    without normals), and pCN 2 (diploid) a dotted line. A draw not called amplified although
+    above the normals' range says why: below its detection limit, or a broad gain. The
+    baseline is the earliest plasma draw (:func:`cfdna_erbb2.cohort.baseline_of`); later draws
+    carry their response from ``timepoints``. The title names the patient and the early
+    response: ``early_response`` if given (e.g. from patients.tsv), else the response of the
+    earliest on-treatment draw in ``timepoints``.
 
     The lower panel (sharing the days) shows the draw's tumour fraction (TF, %, from
     ``tumour_fraction`` with its 95% interval ``tf_low``-``tf_high``): a filled diamond when
@@ -90,10 +96,10 @@ def trajectory_figure(
     columns (a calls table made before they existed) the panel says so.
 
     Needs ``calls``: sample, patient, kind, timepoint, erbb2_log2, erbb2_pcn, erbb2_se_log2,
-    lod_pcn, amplified, evaluable (reason is shown for not-evaluable draws when present;
-    tumour_fraction, tf_low, tf_high, tf_detected, tf_evaluable, tf_floor for the lower
-    panel); ``timepoints``: patient, sample, response (fraction_remaining and explanation are
-    shown when present).
+    lod_pcn, amplified, evaluable (reason is shown for not-evaluable draws and locus_pcn used
+    when present; tumour_fraction, tf_low, tf_high, tf_detected, tf_evaluable, tf_floor for
+    the lower panel); ``timepoints``: patient, sample, response (fraction_remaining and
+    explanation are shown when present).
     """
     require(calls, _CALLS, table_name="calls", plot=_PLOT)
     require(timepoints, _TIMEPOINTS, table_name="timepoints", plot=_PLOT)
@@ -110,15 +116,18 @@ def trajectory_figure(
     normals = normal_range(calls)
     lod = draws["lod_pcn"].to_numpy()
     handles = _draw_references(ax, draws["timepoint"].to_numpy(), lod, normals)
-    handles += _draw_points(ax, draws)
+    colours = [_colour(d, baseline, response) for d in draws.to_dict("records")]
+    handles += _draw_points(ax, draws, colours)
+    handles += _response_handles(draws, baseline, response)
+    top = None if normals is None else normals[1]
     for draw in draws.to_dict("records"):
-        _label_point(ax, draw, baseline, response, remaining)
+        _label_point(ax, draw, baseline, response, remaining, top)
     _set_limits(ax, draws, normals)
     handles += _draw_tumour_fraction(ax_tf, draws, _explanations(timepoints, str(patient)))
     ax_tf.set_xlabel("day since start of treatment (plasma draw)")
-    ax.set_ylabel("ERBB2 plasma copy number\n(copies per diploid genome)")
+    ax.set_ylabel("ERBB2 plasma copy number, gene bins\n(copies per diploid genome)")
     if early_response:
-        early = early_response.replace("_", " ")
+        early = _words(early_response)
     elif any(s != baseline for s in samples):
         early = "not classified"
     else:
@@ -143,8 +152,9 @@ def plot_patient_trajectory(
 
 
 def _draws(calls: pd.DataFrame, patient: str) -> pd.DataFrame:
-    """The patient's plasma draws by day: sample, patient, kind, timepoint (days), pcn, its
-    95% interval low and high (pCN), lod_pcn, call and reason."""
+    """The patient's plasma draws by day: sample, patient, kind, timepoint (days), pcn (gene
+    bins), its 95% interval low and high (pCN), lod_pcn and locus_pcn (the call's locus; NaN
+    without the column), call and reason."""
     is_draw = (text(calls["patient"]) == patient) & (text(calls["kind"]) == "plasma")
     rows = calls.loc[is_draw.to_numpy()]
     if rows.empty:
@@ -153,8 +163,7 @@ def _draws(calls: pd.DataFrame, patient: str) -> pd.DataFrame:
             f"{_PLOT}: patient '{patient}' has no plasma draws in the calls table",
             field="patient",
         )
-    log2 = numbers(rows["erbb2_log2"])
-    se = numbers(rows["erbb2_se_log2"])
+    low, high = pcn_interval(numbers(rows["erbb2_log2"]), numbers(rows["erbb2_se_log2"]))
     draws = pd.DataFrame(
         {
             "sample": text(rows["sample"]).to_numpy(),
@@ -162,9 +171,12 @@ def _draws(calls: pd.DataFrame, patient: str) -> pd.DataFrame:
             "kind": "plasma",
             "timepoint": numbers(rows["timepoint"]),
             "pcn": numbers(rows["erbb2_pcn"]),
-            "low": DIPLOID_PCN * np.exp2(log2 - Z95 * se),
-            "high": DIPLOID_PCN * np.exp2(log2 + Z95 * se),
+            "low": low,
+            "high": high,
             "lod_pcn": numbers(rows["lod_pcn"]),
+            "locus_pcn": (
+                numbers(rows["locus_pcn"]) if "locus_pcn" in rows else np.full(len(rows), np.nan)
+            ),
             "call": calls_made(rows),
             "reason": text(rows["reason"]).to_numpy() if "reason" in rows else "",
             **_tf_columns(rows),
@@ -233,40 +245,60 @@ def _draw_references(
     finite_lod = lod[np.isfinite(lod)]
     if finite_lod.size and np.allclose(finite_lod, finite_lod[0]):
         ax.axhline(finite_lod[0], color=BLACK, ls="--", lw=1.2, zorder=1)
-        label = f"call threshold (pCN {finite_lod[0]:.2f})"
+        label = f"call threshold, locus pCN {finite_lod[0]:.2f}"
         handles.append(Line2D([], [], color=BLACK, ls="--", label=label))
     elif finite_lod.size:
         ax.plot(day, lod, ls="none", marker="_", ms=34, mew=2.2, color=BLACK, zorder=2)
-        label = "call threshold of each draw"
+        label = "call threshold of each draw (locus pCN)"
         handles.append(
             Line2D([], [], ls="none", marker="_", ms=14, mew=2, color=BLACK, label=label)
         )
     return handles
 
 
-def _draw_points(ax: Axes, draws: pd.DataFrame) -> list[Line2D | Patch]:
-    """Each draw's pCN with its 95% interval, marked by its call; legend entries per call."""
-    has_value = np.isfinite(draws["pcn"].to_numpy())
+def _colour(draw: dict[str, Any], baseline: str, response: dict[str, str]) -> str:
+    """A draw's colour: its response class's (not evaluable: that colour whatever the
+    response), black for the baseline and a draw without a response."""
+    if draw["call"] == "not evaluable":
+        return NOT_EVALUABLE.colour
+    klass = "" if draw["sample"] == baseline else response.get(draw["sample"], "")
+    return RESPONSE_LOOK[klass].colour if klass in RESPONSE_LOOK else BLACK
+
+
+def _draw_points(ax: Axes, draws: pd.DataFrame, colours: list[str]) -> list[Line2D | Patch]:
+    """Each draw's pCN with its 95% interval, its marker the call (shape and fill) in its
+    response's colour; the line joins the evaluable draws only. Legend entries per call."""
     day, pcn = draws["timepoint"].to_numpy(), draws["pcn"].to_numpy()
-    ax.plot(day[has_value], pcn[has_value], color=GREY, lw=1, zorder=2)
-    for draw in draws[has_value].to_dict("records"):
-        look = CALL_MARKER[draw["call"]]
+    joined = np.isfinite(pcn) & (draws["call"] != "not evaluable").to_numpy()
+    ax.plot(day[joined], pcn[joined], color=GREY, lw=1, zorder=2)
+    for draw, colour in zip(draws.to_dict("records"), colours, strict=True):
+        if not np.isfinite(draw["pcn"]):
+            continue
+        style = call_style(draw["call"], colour)
         at = (draw["timepoint"], draw["pcn"])
         if np.isfinite(draw["low"]) and np.isfinite(draw["high"]):
             below, above = draw["pcn"] - draw["low"], draw["high"] - draw["pcn"]
             ax.errorbar(
-                *at, yerr=[[below], [above]], color=look.colour, lw=1.3, capsize=4, zorder=3
+                *at, yerr=[[below], [above]], color=style["color"], lw=1.3, capsize=4, zorder=3
             )
-        ax.plot(*at, ls="none", **_marker_style(look), ms=9.0, zorder=4)
+        ax.plot(*at, ls="none", **style, ms=9.0, zorder=4)
     return [
-        Line2D([], [], ls="none", **_marker_style(look), ms=8, label=f"draw: {name} (95% CI)")
-        for name, look in CALL_MARKER.items()
+        Line2D([], [], ls="none", **call_style(name), ms=8, label=f"draw: {name} (95% CI)")
+        for name in CALL_MARKER
         if name in set(draws["call"])
     ]
 
 
-def _marker_style(look: Marker) -> dict[str, Any]:
-    return {"marker": look.marker, "color": look.colour, "mfc": look.face, "mew": 1.8}
+def _response_handles(
+    draws: pd.DataFrame, baseline: str, response: dict[str, str]
+) -> list[Line2D | Patch]:
+    """One legend entry per response class drawn: its colour, as in the cohort plot."""
+    drawn = {response.get(s, "") for s in draws["sample"] if s != baseline}
+    return [
+        Patch(color=RESPONSE_LOOK[k].colour, label=f"response: {RESPONSE_LOOK[k].words}")
+        for k in RESPONSE_ORDER
+        if k in drawn
+    ]
 
 
 def _label_point(
@@ -275,31 +307,29 @@ def _label_point(
     baseline: str,
     response: dict[str, str],
     remaining: dict[str, float],
+    normals_top: float | None,
 ) -> None:
-    """Name a draw above its point: 'baseline', or its response and the excess remaining."""
+    """Name a draw above its point: 'baseline', or its response and the excess remaining;
+    a not-evaluable draw says so and why; a not-amplified draw above the normals' range
+    says why it is not called."""
     if not np.isfinite(draw["pcn"]):
-        ax.annotate(
-            "no value",
-            (draw["timepoint"], 0.04),
-            xycoords=("data", "axes fraction"),
-            ha="center",
-            fontsize=8,
-            color=DARK_GREY,
-        )
+        _label_no_value(ax, draw)
         return
-    if draw["sample"] == baseline:
+    klass = "" if draw["sample"] == baseline else response.get(draw["sample"], "")
+    if draw["call"] == "not evaluable":
+        label, colour = "NOT EVALUABLE", NOT_EVALUABLE.colour
+        why = not_evaluable_words(draw["reason"], width=26, lines=2)
+        label += f"\n{why}" if why else ""
+    elif draw["sample"] == baseline:
         label, colour = "baseline", BLACK
     else:
-        klass = response.get(draw["sample"], "")
-        if not klass and draw["call"] == "not evaluable":
-            klass = "not_evaluable"
         colour = RESPONSE_LOOK[klass].colour if klass in RESPONSE_LOOK else DARK_GREY
-        label = klass.replace("_", " ")
+        label = _words(klass)
         frac = remaining.get(draw["sample"], np.nan)
-        if klass == "not_evaluable" and draw["reason"]:
-            label += f"\n({draw['reason'][:30]})"
-        elif label and np.isfinite(frac):
+        if label and np.isfinite(frac):
             label += f"\n{frac:.0%} of baseline excess"
+    if draw["call"] == "not amplified" and normals_top is not None and draw["pcn"] > normals_top:
+        label = "\n".join(part for part in (label, _why_not_called(draw)) if part)
     if not label:
         return
     # Above the error bar and the threshold bar, whichever is higher.
@@ -315,6 +345,38 @@ def _label_point(
         color=colour,
         fontweight="bold" if draw["sample"] != baseline else "normal",
     )
+
+
+def _words(klass: str) -> str:
+    """A response class as the figures and pages word it (the legend's words)."""
+    return RESPONSE_LOOK[klass].words if klass in RESPONSE_LOOK else klass.replace("_", " ")
+
+
+def _label_no_value(ax: Axes, draw: dict[str, Any]) -> None:
+    """A draw without a copy number: 'no value' at the foot of the panel; a not-evaluable one
+    gets its cross there, labelled "NOT EVALUABLE" with its cause."""
+    at = (draw["timepoint"], 0.04)
+    where: dict[str, Any] = {"xycoords": ("data", "axes fraction"), "ha": "center"}
+    if draw["call"] != "not evaluable":
+        ax.annotate("no value", at, fontsize=8, color=DARK_GREY, **where)
+        return
+    ax.plot(*at, ls="none", **call_style("not evaluable"), ms=9.0, zorder=4,
+            transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
+    why = not_evaluable_words(draw["reason"], width=30, lines=3)
+    label = "NOT EVALUABLE (no value)" + (f"\n{why}" if why else "")
+    ax.annotate(label, at, xytext=(0, 10), textcoords="offset points", va="bottom",
+                fontsize=8.5, fontweight="bold", color=NOT_EVALUABLE.colour, zorder=5,
+                bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.9},
+                **where)  # fmt: skip
+
+
+def _why_not_called(draw: dict[str, Any]) -> str:
+    """Why a draw above the normals' range is not amplified: its locus is below the draw's
+    detection limit, or (at or above it) not focal."""
+    level = draw["locus_pcn"] if np.isfinite(draw["locus_pcn"]) else draw["pcn"]
+    if np.isfinite(draw["lod_pcn"]) and level >= draw["lod_pcn"]:
+        return "not amplified: a broad gain,\nnot focal"
+    return "not amplified: below this\ndraw's detection limit"
 
 
 def _set_limits(ax: Axes, draws: pd.DataFrame, normals: tuple[float, float, int] | None) -> None:
