@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -39,10 +38,9 @@ from .erbb2 import (
 )
 from .errors import InputError
 from .panel import panel_reason, qc_limits_failure
-from .response import fixed
 from .sex import infer_sex
 from .tf_informed import informed_estimate, unavailable
-from .tsv import parse_bool
+from .tsv import fixed, parse_bool
 from .tumour_fraction import (
     TumourFractionEstimate,
     TumourFractionParams,
@@ -444,16 +442,13 @@ READER_COLUMNS = (
     "tumour_fraction", "tf_low", "tf_high", "tf_detected",
 )  # fmt: skip
 
-#: A number printed as minus zero ("-0.0", "-0.00"), not part of a longer number.
-_MINUS_ZERO = re.compile(r"(?<![\w.])-(0\.0+)(?![\d])")
-
 
 def reason_text(row: Mapping[str, object]) -> str:
-    """A calls-table row's ``reason`` as the table gives it to a reader: zero never signed
-    ('-0.0 SE' is '0.0 SE'), and for an evaluable sample the two copy numbers named, the
+    """A calls-table row's ``reason`` as the table gives it to a reader: for an evaluable
+    sample with the two copy numbers named, the
     locus' (what the call and its numbers rest on) and the gene bins' (what the trajectory
     plots), so a number in the reason is never mistaken for the one drawn."""
-    words = _MINUS_ZERO.sub(r"\1", str(row.get("reason") or "").strip())
+    words = str(row.get("reason") or "").strip()
     locus, genes = _finite(row.get("locus_pcn")), _finite(row.get("erbb2_pcn"))
     try:
         evaluable = bool(parse_bool(row.get("evaluable")))

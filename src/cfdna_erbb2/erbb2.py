@@ -67,6 +67,7 @@ from scipy.stats import norm
 from . import GENE
 from .cnvio import gene_mask
 from .contigs import SEX_CHROMOSOMES
+from .tsv import fixed
 
 #: Median absolute deviation of a standard normal: converts MAPD to a standard deviation,
 #: since neighbouring-bin differences of iid N(0, s^2) bins have sd s*sqrt(2).
@@ -395,10 +396,17 @@ def _flank_sides(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -
     return [chrom_bins.loc[left, "log2"], chrom_bins.loc[right, "log2"]]
 
 
-def _flanks(chrom_bins: pd.DataFrame, locus: _Locus, params: Erbb2Params) -> _Flanks:
+def _flanks(
+    chrom_bins: pd.DataFrame,
+    locus: _Locus,
+    params: Erbb2Params,
+    sides: list[pd.Series] | None = None,
+) -> _Flanks:
     """Median log2 of the bins on each side of the locus within ``flank_bp`` (robust to other
-    events); the higher side with at least ``min_flank_bins`` bins is the one compared."""
-    sides = _flank_sides(chrom_bins, locus, params)
+    events); the higher side with at least ``min_flank_bins`` bins is the one compared.
+    ``sides``: :func:`_flank_sides` of this locus, when the caller has them already."""
+    if sides is None:
+        sides = _flank_sides(chrom_bins, locus, params)
     usable = [(float(np.median(v)), len(v)) for v in sides if len(v) >= params.min_flank_bins]
     if not usable:
         return _Flanks(math.nan, 0, 0)
@@ -483,7 +491,8 @@ def _scan(
         sides = _flank_sides(chrom_bins, locus, params)
         if min(len(v) for v in sides) < params.min_flank_bins:
             continue  # a window must step up from both sides (it could end in a broad gain)
-        errors = _errors(chroms, noise_sd, locus, _flanks(chrom_bins, locus, params), sys_sd)
+        flanks = _flanks(chrom_bins, locus, params, sides)
+        errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
         if errors.z >= z_min and errors.focal_z >= focal_min and errors.z > best_z:
             best, best_z = locus, errors.z
     return _Scan(best, len(windows), z_min, focal_min)
@@ -569,12 +578,6 @@ def _lod_log2(errors: _Errors, flanks: _Flanks, params: Erbb2Params) -> float:
     return lod
 
 
-def _se(value: float) -> str:
-    """A z-score in words' precision (one decimal), never a signed zero ("-0.0")."""
-    text = f"{value:.1f}"
-    return text.removeprefix("-") if text in ("-0.0", "-nan") else text
-
-
 def _reason(
     params: Erbb2Params,
     locus: _Locus,
@@ -587,29 +590,29 @@ def _reason(
     """The call in words, with the numbers it rests on."""
     if unevaluable:
         return "not evaluable: " + "; ".join(unevaluable)
-    head = f"{locus.source} log2 {locus.log2:.3f}"
+    head = f"{locus.source} log2 {fixed(locus.log2, 3)}"
     if amplified and locus.source == "scan":
         return (
             f"amplified: {head} over {len(locus.bins)} bins (the best of {scan.windows} "
-            f"windows containing {params.gene}) is {_se(errors.z)} SE above diploid "
+            f"windows containing {params.gene}) is {fixed(errors.z, 1)} SE above diploid "
             f"(>= {scan.z_min:.2f}: {params.z_min} for one test, raised for the windows) and "
-            f"{_se(errors.focal_z)} SE above its flanks (>= {scan.focal_z_min:.2f})"
+            f"{fixed(errors.focal_z, 1)} SE above its flanks (>= {scan.focal_z_min:.2f})"
         )
     if amplified:
         return (
-            f"amplified: {head} is {_se(errors.z)} SE above diploid (>= {params.z_min}) and "
-            f"{_se(errors.focal_z)} SE above its flanks (>= {params.focal_z_min})"
+            f"amplified: {head} is {fixed(errors.z, 1)} SE above diploid (>= {params.z_min}) and "
+            f"{fixed(errors.focal_z, 1)} SE above its flanks (>= {params.focal_z_min})"
         )
     if errors.z >= params.z_min:
         return (
-            f"not amplified: {head} is raised ({_se(errors.z)} SE) but only "
-            f"{_se(errors.focal_z)} SE above its flanks (< {params.focal_z_min}): a broad gain, "
-            "not a focal amplification"
+            f"not amplified: {head} is raised ({fixed(errors.z, 1)} SE) but only "
+            f"{fixed(errors.focal_z, 1)} SE above its flanks (< {params.focal_z_min}): a broad "
+            "gain, not a focal amplification"
         )
     scanned = f"; no window of {scan.windows} scanned passes" if scan.windows else ""
     return (
-        f"not amplified: {head} is {_se(errors.z)} SE above diploid (< {params.z_min}){scanned}; "
-        f"smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
+        f"not amplified: {head} is {fixed(errors.z, 1)} SE above diploid (< {params.z_min})"
+        f"{scanned}; smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
     )
 
 

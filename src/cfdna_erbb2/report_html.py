@@ -42,8 +42,7 @@ from .plots.style import (
     numbers,
     pcn_interval,
 )
-from .response import fixed
-from .tsv import write_texts
+from .tsv import fixed, write_texts
 
 #: Shown on every page (the home page, workflow/report/workflow.rst, says the same).
 RUO_NOTE = "Research use only; not for clinical decision-making."

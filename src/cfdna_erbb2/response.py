@@ -74,7 +74,7 @@ from . import RESPONSE_CLASSES
 from .cohort import baseline_of
 from .errors import InputError, Problems
 from .samples import check_day, read_sheet_table
-from .tsv import MISSING_TEXT, cell_text, parse_bool, tsv_text, write_texts
+from .tsv import MISSING_TEXT, cell_text, fixed, parse_bool, tsv_text, write_texts
 
 #: Minimum fractional fall of the ERBB2 excess over diploid for "reduced". Guardant's ctDNA
 #: molecular response is a decrease of more than 50% between baseline and on-treatment
@@ -579,13 +579,6 @@ class _Draw(NamedTuple):
     def lod_excess(self) -> float:
         """The smallest excess over diploid this draw could have called amplified (copies)."""
         return self.lod_pcn - DIPLOID
-
-
-def fixed(value: float, digits: int) -> str:
-    """``value`` with ``digits`` decimals as a reason prints it: never '-0.0' (a value that
-    rounds to zero is 0, whatever its sign)."""
-    words = f"{value:.{digits}f}"
-    return words[1:] if words.startswith("-") and float(words) == 0 else words
 
 
 #: How erbb2's reason of a draw that cannot be called begins (cfdna_erbb2.erbb2._reason).

@@ -111,3 +111,10 @@ def read_fai(fai: str | Path) -> dict[str, int]:
             name, length = line.split("\t")[:2]
             contigs[name] = int(length)
     return contigs
+
+
+def fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals as a reason prints it: never '-0.0' (a value that
+    rounds to zero is 0, whatever its sign)."""
+    words = f"{value:.{digits}f}"
+    return words[1:] if words.startswith("-") and float(words) == 0 else words
