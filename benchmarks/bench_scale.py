@@ -12,18 +12,18 @@ A human low-pass draw has about 10 million read pairs and, at 300 read pairs per
 size set to give ``--bins`` bins, the benchmark runs the workflow's own commands and scripts,
 one subprocess per step:
 
-- rules with a ``shell:`` (check_fastq, align, cnvkit_coverage, samtools_stats when the
-  workflow has it) run their command as it stands in workflow/rules/*.smk (read from the
-  file, formatted as Snakemake formats it, with the rule's ``threads``); rules with a
-  ``script:`` run workflow/scripts/<name>.py with a stand-in for Snakemake's ``snakemake``
-  object (input, output, log, params, wildcards, config), with the parameters the rules pass
-  from config/config.yaml;
+- rules with a ``shell:`` (check_fastq, align, samtools_stats when the workflow has it) run
+  their command as it stands in workflow/rules/*.smk (read from the file, formatted as
+  Snakemake formats it, with the rule's ``threads``); rules with a ``script:`` run
+  workflow/scripts/<name>.py with a stand-in for Snakemake's ``snakemake`` object (input,
+  output, log, params, wildcards, config), with the parameters the rules pass from
+  config/config.yaml;
 - alignment (``bwa mem`` and the rest of rule align) on ``--align-pairs`` simulated read
   pairs, scaled linearly to ``--pairs``; rule align's fixmate | sort | markdup also at full
   scale, fed by ``samtools collate`` from the simulator's true-alignment BAM, for its memory;
 - everything after alignment on a ``--pairs`` coordinate-sorted, duplicate-flagged BAM written
-  by the simulator (true alignments): BAM QC, bin coverage, fix + CBS segmentation, the ERBB2
-  call (with its tumour-fraction fit; also timed alone), the genome and fragment plots;
+  by the simulator (true alignments): BAM QC with the bin coverage, fix + CBS segmentation,
+  the ERBB2 call (with its tumour-fraction fit; also timed alone), the genome and fragment plots;
 - the panel of normals: ``--normals`` coverage files made from one simulated normal's coverage
   (``--normal-pairs``, scaled to ``--pairs`` with Poisson counting noise per normal), screened
   (panel_members) and pooled (cnvkit_reference).
@@ -528,33 +528,27 @@ def alignment(inp: Inputs, args: argparse.Namespace) -> tuple[list[Row], dict[st
 def qc_and_coverage(
     inp: Inputs, bam: Path, sample: str, pairs: int, config: Mapping[str, Any], stage: str
 ) -> tuple[list[Row], dict[str, Path]]:
-    """Rules qc_bam and cnvkit_coverage on one BAM."""
+    """Rule qc_bam on one BAM: the QC metrics and the bins' coverage in one pass."""
     out = {
         "metrics": RUN / "qc" / f"{sample}.bam_qc.json",
         "hist": RUN / "qc" / f"{sample}.fraglen.tsv",
         "cnn": RUN / "cnvkit" / "coverage" / f"{sample}.targetcoverage.cnn",
     }
+    out["cnn"].parent.mkdir(parents=True, exist_ok=True)
     m_qc = run_script(
         "qc_bam", f"qc_bam_{sample}",
-        input={"bam": str(bam), "bai": f"{bam}.bai"},
-        output={"metrics": str(out["metrics"]), "hist": str(out["hist"])},
+        input={"bam": str(bam), "bai": f"{bam}.bai", "bins": str(inp.bins)},
+        output={k: str(out[k]) for k in ("metrics", "hist")} | {"coverage": str(out["cnn"])},
+        params={"min_mapq": config["alignment"]["min_mapq"]},
         wildcards={"sample": sample},
     )  # fmt: skip
-    out["cnn"].parent.mkdir(parents=True, exist_ok=True)
-    cmd = rule_command(
-        "cnvkit_coverage", input=SimpleNamespace(bam=bam, bins=inp.bins), output=out["cnn"],
-        params=SimpleNamespace(min_mapq=config["alignment"]["min_mapq"]),
-        log=RUN / "logs" / f"cnvkit_coverage_{sample}.log",
-    )  # fmt: skip
-    m_cov = measure(shell(cmd), RUN / "logs" / f"cnvkit_coverage_{sample}.out")
     total = stage == "after"
     rows = [
-        _row(f"qc_bam ({sample}, {pairs:,} pairs)", "qc_bam", stage, m_qc, in_total=total),
         _row(
-            f"cnvkit_coverage ({sample}, {pairs:,} pairs)",
-            "cnvkit_coverage",
+            f"qc_bam with bin coverage ({sample}, {pairs:,} pairs)",
+            "qc_bam",
             stage,
-            m_cov,
+            m_qc,
             in_total=total,
         ),
     ]
@@ -566,15 +560,14 @@ def qc_and_coverage(
 
 
 def samtools_stats(bam: Path, sample: str) -> Measured | None:
-    """Rule samtools_stats (samtools stats, flagstat, idxstats for MultiQC), if the workflow
-    has it."""
+    """Rule samtools_stats (samtools stats and idxstats for MultiQC), if the workflow has it."""
     try:
         rule_block("samtools_stats")
     except LookupError:
         return None
     qdir = RUN / "qc" / "samtools"
     qdir.mkdir(parents=True, exist_ok=True)
-    outputs = {k: qdir / f"{sample}.{k}" for k in ("stats", "flagstat", "idxstats")}
+    outputs = {k: qdir / f"{sample}.{k}" for k in ("stats", "idxstats")}
     cmd = rule_command(
         "samtools_stats", input=SimpleNamespace(bam=bam), output=SimpleNamespace(**outputs),
         log=RUN / "logs" / f"samtools_stats_{sample}.log",

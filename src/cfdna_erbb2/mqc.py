@@ -1,6 +1,6 @@
 """The pipeline's own per-sample numbers as MultiQC custom content, and MultiQC's config.
 
-MultiQC reads the tools' standard outputs itself (``samtools stats``, ``flagstat``,
+MultiQC reads the tools' standard outputs itself (``samtools stats``,
 ``idxstats``); what only this pipeline knows it reads from ``*_mqc.yaml`` files
 (MultiQC's "custom content", https://docs.seqera.io/multiqc/custom_content):
 
@@ -261,8 +261,8 @@ def report_config(config_sha256: str, version: str = __version__) -> dict[str, A
         "software_versions": {"cfdna-erbb2": {"cfdna-erbb2": version}},
         "no_version_check": True,
         "no_ai": True,
-        # samtools outputs are named {sample}.stats, .flagstat, .idxstats: the sample's name
-        # is the file name without them (".flagstat" is already MultiQC's default).
+        # samtools outputs are named {sample}.stats, .idxstats: the sample's name is the
+        # file name without them.
         "extra_fn_clean_exts": [".stats", ".idxstats"],
         "custom_content": {"order": [METRICS_ID, FRAGMENTS_ID]},
         "report_section_order": {

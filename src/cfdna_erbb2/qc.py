@@ -9,6 +9,8 @@ Read-level metrics come from one pass over the BAM:
   to the same chromosome (no "proper pair" filter: bwa marks many short cfDNA pairs as
   improper), counted 1..``MAX_FRAGMENT`` bp. ``fragment_mode`` (bp), ``fragment_median``
   (bp) and ``short_fraction``: fragments shorter than ``SHORT_FRAGMENT`` bp over all counted.
+
+The same pass counts the bins' coverage for CNVkit (:mod:`cfdna_erbb2.bincov`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import pysam
 from numpy.typing import ArrayLike
 
+from cfdna_erbb2.bincov import EXCLUDE_FLAGS, BinCoverage
+
 #: Upper bound of the fragment-length histogram (bp); beyond tri-nucleosomes.
 MAX_FRAGMENT = 1000
 #: Tumour-derived cfDNA fragments are mostly 90-150 bp (Mouliere et al., Sci Transl Med 2018).
@@ -28,16 +32,39 @@ SHORT_FRAGMENT = 150
 
 
 def bam_qc(
-    bam_path: str | Path, max_fragment: int = MAX_FRAGMENT
+    bam_path: str | Path,
+    max_fragment: int = MAX_FRAGMENT,
+    coverage: BinCoverage | None = None,
 ) -> tuple[dict[str, float], np.ndarray]:
-    """QC metrics and fragment-length histogram (index = length in bp) of one BAM."""
+    """QC metrics and fragment-length histogram (index = length in bp) of one BAM; given
+    ``coverage`` (made for this BAM's header), its bins' coverage is counted in the same
+    pass (:mod:`cfdna_erbb2.bincov`)."""
     hist = np.zeros(max_fragment + 1, dtype=np.int64)
     primary = mapped = first = dup = 0
     lengths: list[int] = []
     flush = 200_000
+    min_mapq = coverage.min_mapq if coverage is not None else 0
+    rids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
     with pysam.AlignmentFile(str(bam_path), "rb", check_sq=False) as bam:
         for read in bam.fetch(until_eof=True):
             flag = read.flag
+            if (
+                coverage is not None
+                and not flag & EXCLUDE_FLAGS
+                and read.mapping_quality >= min_mapq
+            ):
+                end = read.reference_end
+                if end is not None:
+                    rids.append(read.reference_id)
+                    starts.append(read.reference_start)
+                    ends.append(end)
+                    if len(rids) >= flush:
+                        coverage.add_spans(rids, starts, ends)  # type: ignore[arg-type]
+                        rids.clear()
+                        starts.clear()
+                        ends.clear()
             if flag & 0x900:  # secondary or supplementary
                 continue
             primary += 1
@@ -63,6 +90,8 @@ def bam_qc(
                         lengths.clear()
     if lengths:
         hist += np.bincount(lengths, minlength=max_fragment + 1)
+    if coverage is not None and rids:
+        coverage.add_spans(rids, starts, ends)  # type: ignore[arg-type]
     counted = int(hist.sum())
     read_pairs = first if first else primary // 2
     # Without fragments there is no length to report (not 0 bp): NaN, an empty cell.
@@ -119,10 +148,25 @@ def short_fraction(lengths: ArrayLike, counts: ArrayLike) -> float:
 
 
 def write_bam_qc(
-    bam_path: str | Path, metrics_out: str | Path, hist_out: str | Path, sample: str
+    bam_path: str | Path,
+    metrics_out: str | Path,
+    hist_out: str | Path,
+    sample: str,
+    bins: str | Path | None = None,
+    coverage_out: str | Path | None = None,
+    min_mapq: int = 0,
 ) -> dict[str, float]:
-    """Run :func:`bam_qc` and write metrics (JSON) and the histogram (TSV length, count)."""
-    metrics, hist = bam_qc(bam_path)
+    """Run :func:`bam_qc` and write metrics (JSON), the histogram (TSV length, count) and,
+    given ``bins`` and ``coverage_out``, the bins' CNVkit coverage (``.targetcoverage.cnn``)."""
+    if (bins is None) != (coverage_out is None):
+        raise ValueError("bin coverage needs both the bins and the output path")
+    coverage = None
+    if bins is not None:
+        with pysam.AlignmentFile(str(bam_path), "rb", check_sq=False) as bam:
+            coverage = BinCoverage(bins, bam.references, min_mapq)
+    metrics, hist = bam_qc(bam_path, coverage=coverage)
+    if coverage is not None and coverage_out is not None:
+        coverage.write(coverage_out)
     Path(metrics_out).write_text(json.dumps({"sample": sample, **metrics}, indent=1) + "\n")
     with Path(hist_out).open("w") as fh:
         fh.write("length\tcount\n")

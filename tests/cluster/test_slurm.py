@@ -340,15 +340,15 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
     failed = [job for job in jobs if job["State"] != "COMPLETED"]
     assert not failed, f"SLURM jobs that did not complete: {failed}"
 
-    # Issue 13: one SLURM job per sample for its chain (input check, alignment, BAM QC,
-    # bin coverage), not four; a normal's check is a job of its own (the bin size waits
+    # Issue 13: one SLURM job per sample for its chain (input check, alignment, BAM QC
+    # with bin coverage), not three; a normal's check is a job of its own (the bin size waits
     # for the normals' read counts). 12 samples, 3 of them normals: 33 SLURM jobs where
     # there were 66 (48 of them the chain's).
     sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
     n_samples, n_normals = len(sheet), int((sheet["kind"] == "normal").sum())
     assert dict(by_rule) == {
-        "sample_align_check_fastq_cnvkit_coverage_qc_bam": n_samples - n_normals,
-        "sample_align_cnvkit_coverage_qc_bam": n_normals,
+        "sample_align_check_fastq_qc_bam": n_samples - n_normals,
+        "sample_align_qc_bam": n_normals,
         "check_fastq": n_normals,
         "cnvkit_fix_segment": n_samples,
         "cnvkit_reference_loo": n_normals,

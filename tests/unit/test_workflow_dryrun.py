@@ -368,25 +368,32 @@ def test_slurm_jobs_larger_than_any_node_stop_the_run_before_submission(
     assert (bin_dir / "sbatch.calls").exists() is not stops
 
 
-@pytest.mark.parametrize(("cores", "stops"), [((), True), (("--cores", "2"), False)])
+@pytest.mark.parametrize(
+    ("packed", "cores", "stops"),
+    [(1, (), False), (2, (), True), (2, ("--cores", "2"), False)],
+)
 def test_a_sample_group_larger_than_any_node_stops_the_run_before_submission(
-    tmp_path: Path, cores: tuple[str, ...], stops: bool
+    tmp_path: Path, packed: int, cores: tuple[str, ...], stops: bool
 ) -> None:
-    """Issue 13: a sample's chain is one SLURM job, in which QC (1 thread) and coverage (2)
-    run side by side: on 2-CPU nodes they add up to 3 CPUs although every job fits with
-    --max-threads 2. The check names --cores 2, which makes Snakemake run them in turn."""
+    """Issue 13: a sample's chain (check, align, QC with bin coverage) is one SLURM job whose
+    steps run one after another, so at --max-threads 2 it fits a 2-CPU node. Packed two
+    samples to a job (group-components), the two chains run side by side and add up to
+    more than 2 CPUs although every job fits: the check stops the run before any submission and
+    names --cores 2, which makes Snakemake run them in turn."""
     study = make_study(tmp_path, COHORT)
     bin_dir = fake_slurm(tmp_path / "fake-slurm", 2, 64000)
     profile = str(REPO / "workflow" / "profiles" / "slurm")
     args = ("--workflow-profile", profile, "--jobs", "1", "--max-threads", "2", *cores,
+            "--group-components", f"sample={packed}",
             "--slurm-init-seconds-before-status-checks", "1",
             "--seconds-between-status-checks", "1")  # fmt: skip
     run = snakemake(study, *args, cores=(), path_prefix=bin_dir)
     assert run.returncode != 0  # the stand-in sbatch refuses every job
-    found = re.search(r"group 'sample' \(([\w, ]+)\) asks 3 CPUs and (\d+) MB", said(run))
+    found = re.search(r"group 'sample' \(([\w, ]+)\) asks (\d+) CPUs and (\d+) MB", said(run))
     assert bool(found) is stops, said(run)[-3000:]
     if found:
-        assert {"align", "qc_bam", "cnvkit_coverage"} <= set(found.group(1).split(", "))
+        assert {"align", "qc_bam"} <= set(found.group(1).split(", "))
+        assert int(found.group(2)) > 2
         assert "Run with --cores 2 --resources mem_mb=64000" in said(run)
     assert (bin_dir / "sbatch.calls").exists() is not stops
 
@@ -460,7 +467,7 @@ def test_a_new_draw_reruns_its_own_jobs_and_the_cohort_tables_only(tmp_path: Pat
     jobs = planned_jobs(plan.stdout)
     per_sample = {rule for rule, wildcards in jobs if "sample=" in wildcards}
     assert per_sample == {
-        "check_fastq", "align", "qc_bam", "cnvkit_coverage", "cnvkit_fix_segment",
+        "check_fastq", "align", "qc_bam", "cnvkit_fix_segment",
         "erbb2_call", "plot_genome", "plot_fragments", "samtools_stats",
     }  # fmt: skip
     assert {w for _, w in jobs if "sample=" in w} <= {"sample=P1_D43", "group=P1, sample=P1_D43"}

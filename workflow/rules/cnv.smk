@@ -1,33 +1,8 @@
-# CNVkit in WGS mode, step by step as `cnvkit.py batch --method wgs` runs it: bin coverage,
+# CNVkit in WGS mode, step by step as `cnvkit.py batch --method wgs` runs it: bin coverage
+# (counted in rule qc_bam's one pass over the BAM, the same file `cnvkit.py coverage` writes),
 # a pooled reference from the normals (flat without normals), fix with GC correction and no
 # edge correction, CBS segmentation at p < 1e-6. Normals are fixed against a panel built
 # without them, so that their calls show what a healthy sample looks like to the method.
-
-
-rule cnvkit_coverage:
-    input:
-        bam=sample_bam,
-        bai=sample_bai,
-        bins="results/reference/bins.target.bed",
-    output:
-        temp("results/cnvkit/coverage/{sample}.targetcoverage.cnn"),
-    log:
-        "results/logs/cnvkit_coverage/{sample}.log",
-    benchmark:
-        "results/benchmarks/cnvkit_coverage/{sample}.tsv"
-    group:
-        SAMPLE_GROUP
-    conda:
-        "../envs/cnvkit.yaml"
-    threads: 2
-    resources:
-        mem_mb=by_attempt(2000),
-        runtime=by_attempt(60),
-    params:
-        min_mapq=config["alignment"]["min_mapq"],
-    shell:
-        "cnvkit.py coverage {input.bam:q} {input.bins:q} -q {params.min_mapq} -p {threads} "
-        "-o {output:q} > {log:q} 2>&1"
 
 
 rule panel_members:

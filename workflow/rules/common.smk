@@ -177,7 +177,8 @@ def job_ask(name, job):
 def group_problems(groups, partitions):
     """One message per group (a sample's chain, submitted as one job) that asks for more
     than the largest node of its partition although each of its jobs fits: its steps that
-    run side by side (QC and coverage) add up. --cores N and --resources mem_mb=M make
+    run side by side add up (the chains of several samples packed into one job by
+    group-components). --cores N and --resources mem_mb=M make
     Snakemake run them one after another within N CPUs and M MB."""
     messages = {}
     for group in groups:
@@ -283,7 +284,7 @@ def bin_depth(wildcards):
 
 # ---- groups: one cluster submission per sample -------------------------------------
 # On a cluster, a sample's short steps from its input check to its bin coverage (check,
-# align, qc_bam, cnvkit_coverage) run as one job of the group "sample": Snakemake makes one
+# align, qc_bam with the coverage, samtools_stats) run as one job of the group "sample": Snakemake makes one
 # group job per sample (the jobs of one sample are connected, those of two samples are
 # not; the SLURM profile's group-components can pack several samples into one job).
 # Snakemake ignores groups when it runs the jobs on this machine.

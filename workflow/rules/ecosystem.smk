@@ -13,8 +13,9 @@ CONFIG_SHA256 = config_checksum(config)
 # The standard samtools QC of each analysis-ready BAM, which MultiQC reads with its own
 # samtools module (alignment stats, insert sizes, per-contig reads). Part of the sample's
 # cluster job, like the pipeline's own BAM QC, and after it (`after`, not read): in a group
-# job, steps that could run side by side add up their CPUs, and beside qc_bam and
-# cnvkit_coverage this one would make the job ask for a CPU more.
+# job, steps that could run side by side add up their CPUs, and beside qc_bam this one
+# would make the job ask for a CPU more. No flagstat: its counts are in stats (MultiQC
+# reads both), and it would read the whole BAM once more.
 rule samtools_stats:
     input:
         bam=sample_bam,
@@ -22,7 +23,6 @@ rule samtools_stats:
         after="results/qc/{sample}.bam_qc.json",
     output:
         stats="results/qc/samtools/{sample}.stats",
-        flagstat="results/qc/samtools/{sample}.flagstat",
         idxstats="results/qc/samtools/{sample}.idxstats",
     log:
         "results/logs/samtools_stats/{sample}.log",
@@ -37,7 +37,6 @@ rule samtools_stats:
         runtime=by_attempt(60),
     shell:
         "(samtools stats {input.bam:q} > {output.stats:q} "
-        "&& samtools flagstat {input.bam:q} > {output.flagstat:q} "
         "&& samtools idxstats {input.bam:q} > {output.idxstats:q}) 2> {log:q}"
 
 
@@ -66,7 +65,6 @@ rule multiqc_content:
 rule multiqc:
     input:
         stats=expand("results/qc/samtools/{sample}.stats", sample=SAMPLES),
-        flagstat=expand("results/qc/samtools/{sample}.flagstat", sample=SAMPLES),
         idxstats=expand("results/qc/samtools/{sample}.idxstats", sample=SAMPLES),
         metrics="results/multiqc/content/cfdna_erbb2_metrics_mqc.yaml",
         fragments="results/multiqc/content/cfdna_erbb2_fragment_lengths_mqc.yaml",
@@ -91,7 +89,7 @@ rule multiqc:
         "--config {input.config:q} "
         '--outdir "$(dirname {output.html:q})" --filename "$(basename {output.html:q})" '
         '--cl-config "data_dir_name: $(basename "$(dirname {output.data:q})")" '
-        "{input.stats:q} {input.flagstat:q} {input.idxstats:q} "
+        "{input.stats:q} {input.idxstats:q} "
         "{input.metrics:q} {input.fragments:q} > {log:q} 2>&1"
 
 

@@ -1,14 +1,18 @@
 # Per-sample QC of the alignments: read pairs, mapped and duplicate fractions, fragment
 # lengths (mode, short fraction); gathered with the copy-ratio noise into results/qc/qc.tsv.
+# The same pass over the BAM counts CNVkit's bin coverage (as `cnvkit.py coverage` does,
+# MAPQ >= alignment.min_mapq): the BAM is read once after alignment, not once per tool.
 
 
 rule qc_bam:
     input:
         bam=sample_bam,
         bai=sample_bai,
+        bins="results/reference/bins.target.bed",
     output:
         metrics="results/qc/{sample}.bam_qc.json",
         hist="results/qc/{sample}.fraglen.tsv",
+        coverage=temp("results/cnvkit/coverage/{sample}.targetcoverage.cnn"),
     log:
         "results/logs/qc_bam/{sample}.log",
     benchmark:
@@ -20,6 +24,8 @@ rule qc_bam:
     resources:
         mem_mb=by_attempt(1000),
         runtime=by_attempt(60),
+    params:
+        min_mapq=config["alignment"]["min_mapq"],
     script:
         "../scripts/qc_bam.py"
 

@@ -1,4 +1,4 @@
-"""QC metrics and fragment-length histogram of one sample's BAM."""
+"""QC metrics, fragment-length histogram and CNVkit bin coverage of one sample's BAM."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -14,5 +14,8 @@ with script_log(snakemake.log[0]) as log:
         snakemake.output.metrics,
         snakemake.output.hist,
         snakemake.wildcards.sample,
+        bins=snakemake.input.bins,
+        coverage_out=snakemake.output.coverage,
+        min_mapq=snakemake.params.min_mapq,
     )
     print(metrics, file=log)
