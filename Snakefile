@@ -40,6 +40,7 @@ localrules:
     erbb2_call,
     erbb2_calls,
     qc_table,
+    normal_fragment_lengths,
     response,
     plot_trajectory,
     plot_genome,

@@ -723,9 +723,14 @@ def calls_and_plots(
         output={"png": str(RUN / "plots" / f"{SAMPLE}.genome.png")},
         params={"gene": config["gene"]}, wildcards={"sample": SAMPLE, "group": SAMPLE},
     )  # fmt: skip
+    from cfdna_erbb2.qc import gather_fragment_lengths
+
+    gathered = RUN / "qc" / "normals.fragment_lengths.tsv"
+    table = gather_fragment_lengths([normal_hist] * len(normals), list(normals))
+    table.to_csv(gathered, sep="\t", index=False)
     m_frag = run_script(
         "plot_fragments", "plot_fragments",
-        input={"sample": str(sample["hist"]), "normals": [str(normal_hist)] * len(normals)},
+        input={"sample": str(sample["hist"]), "normals": str(gathered)},
         output={"png": str(RUN / "plots" / f"{SAMPLE}.fragments.png")},
         params={"normals": list(normals)}, wildcards={"sample": SAMPLE, "group": SAMPLE},
     )  # fmt: skip

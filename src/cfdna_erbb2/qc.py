@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pysam
 from numpy.typing import ArrayLike
 
@@ -145,6 +147,32 @@ def short_fraction(lengths: ArrayLike, counts: ArrayLike) -> float:
     if total <= 0:
         return math.nan
     return float(count[ok & (length < SHORT_FRAGMENT)].sum() / total)
+
+
+def gather_fragment_lengths(paths: Sequence[str | Path], samples: Sequence[str]) -> pd.DataFrame:
+    """The fragment-length histograms of several samples (each as :func:`write_bam_qc`
+    writes it: length, count) as one long table: sample, length (bp), count."""
+    if len(paths) != len(samples):
+        raise ValueError(f"{len(paths)} histograms for {len(samples)} samples")
+    tables = [
+        pd.read_csv(path, sep="\t").assign(sample=name)[["sample", "length", "count"]]
+        for path, name in zip(paths, samples, strict=True)
+    ]
+    if not tables:
+        return pd.DataFrame({"sample": [], "length": [], "count": []})
+    return pd.concat(tables, ignore_index=True)
+
+
+def split_fragment_lengths(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per sample, its histogram (length, count) from :func:`gather_fragment_lengths`'s table,
+    in the table's order of samples."""
+    samples = pd.unique(table["sample"].astype(str))
+    return {
+        str(name): table.loc[table["sample"].astype(str) == name, ["length", "count"]].reset_index(
+            drop=True
+        )
+        for name in samples
+    }
 
 
 def write_bam_qc(

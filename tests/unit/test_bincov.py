@@ -38,7 +38,7 @@ def build_bam(path: Path, seed: int = 7, deep: int = 0) -> Path:
         read.query_name = f"r{i}"
         cigar = rng.choice(CIGARS)
         read.cigarstring = cigar
-        read.query_sequence = "A" * read.infer_query_length()
+        read.query_sequence = "A" * (read.infer_query_length() or 0)
         read.reference_id = ref
         read.reference_start = 9_990 if i >= 3000 else rng.randrange(0, length - 200)
         read.mapping_quality = rng.choice([0, 10, 19, 20, 37, 60, 60, 60])

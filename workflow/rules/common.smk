@@ -370,10 +370,6 @@ def baseline_call(wildcards):
     return f"results/erbb2/samples/{base}.tsv"
 
 
-def normal_fraglens(wildcards):
-    return NORMAL_FRAGLENS
-
-
 def group_of(sample):
     """Report group of a sample: its patient, or 'normals' for the panel of normals."""
     return ROWS[sample]["patient"] or "normals"

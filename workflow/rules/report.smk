@@ -50,7 +50,7 @@ rule plot_genome:
 rule plot_fragments:
     input:
         sample="results/qc/{sample}.fraglen.tsv",
-        normals=normal_fraglens,
+        normals="results/qc/normals.fragment_lengths.tsv",
     output:
         report(
             "results/plots/{group}/{sample}.fragments.png",

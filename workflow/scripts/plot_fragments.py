@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cfdna_erbb2.plots import plot_fragment_lengths
+from cfdna_erbb2.qc import split_fragment_lengths
 from cfdna_erbb2.smk import script_log
 
 if TYPE_CHECKING:  # injected by Snakemake when it runs the script
@@ -12,8 +13,7 @@ if TYPE_CHECKING:  # injected by Snakemake when it runs the script
 
 with script_log(snakemake.log[0]):
     sample = snakemake.wildcards.sample
-    hists = {sample: pd.read_csv(snakemake.input.sample, sep="\t")}
-    for name, path in zip(snakemake.params.normals, snakemake.input.normals, strict=True):
-        hists[name] = pd.read_csv(path, sep="\t")
+    hists = split_fragment_lengths(pd.read_csv(snakemake.input.normals, sep="\t"))
+    hists[sample] = pd.read_csv(snakemake.input.sample, sep="\t")
     normals = [n for n in snakemake.params.normals if n != sample]
     plot_fragment_lengths(hists, sample, normals, snakemake.output[0])
