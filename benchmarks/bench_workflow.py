@@ -35,9 +35,13 @@ def run(cmd: list[str], cwd: Path | None = None) -> float:
 def stage_table(study: Path) -> pd.DataFrame:
     """Seconds per job of every rule with a benchmark file (CPU time may exceed wall)."""
     rows = []
-    for path in sorted((study / "results" / "benchmarks").rglob("*.tsv")):
+    root = study / "results" / "benchmarks"
+    for path in sorted(root.rglob("*.tsv")):
         bench = pd.read_csv(path, sep="\t")
-        rows.append({"rule": path.parent.name, "job": path.stem, "s": float(bench["s"].iloc[0])})
+        # A rule with one job per sample has a folder; a cohort rule, one file of its name.
+        first = path.relative_to(root).parts[0]
+        rule = first.removesuffix(".tsv")
+        rows.append({"rule": rule, "job": path.stem, "s": float(bench["s"].iloc[0])})
     table = pd.DataFrame(rows)
     summary = table.groupby("rule")["s"].agg(jobs="count", total="sum", per_job="mean")
     summary["share"] = summary["total"] / summary["total"].sum()

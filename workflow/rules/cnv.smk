@@ -13,6 +13,8 @@ rule panel_members:
         "results/cnvkit/reference/panel_members.tsv",
     log:
         "results/logs/panel_members.log",
+    benchmark:
+        "results/benchmarks/panel_members.tsv"
     conda:
         "../envs/cnvkit.yaml"
     params:

@@ -51,6 +51,8 @@ rule multiqc_content:
         config="results/multiqc/content/multiqc_config.yaml",
     log:
         "results/logs/multiqc_content.log",
+    benchmark:
+        "results/benchmarks/multiqc_content.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -101,6 +103,8 @@ rule cohort_seg:
         "results/cnvkit/cohort.seg",
     log:
         "results/logs/cohort_seg.log",
+    benchmark:
+        "results/benchmarks/cohort_seg.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -126,6 +130,8 @@ rule provenance:
         ),
     log:
         "results/logs/provenance.log",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
     conda:
         "../envs/python.yaml"
     params:

@@ -9,6 +9,8 @@ rule erbb2_panel:
         "results/erbb2/panel.tsv",
     log:
         "results/logs/erbb2_panel.log",
+    benchmark:
+        "results/benchmarks/erbb2_panel.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -31,6 +33,8 @@ rule erbb2_call:
         "results/erbb2/samples/{sample}.tsv",
     log:
         "results/logs/erbb2_call/{sample}.log",
+    benchmark:
+        "results/benchmarks/erbb2_call/{sample}.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -53,6 +57,8 @@ rule erbb2_calls:
         ),
     log:
         "results/logs/erbb2_calls.log",
+    benchmark:
+        "results/benchmarks/erbb2_calls.tsv"
     conda:
         "../envs/python.yaml"
     script:

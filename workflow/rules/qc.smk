@@ -40,6 +40,8 @@ rule normal_fragment_lengths:
         "results/qc/normals.fragment_lengths.tsv",
     log:
         "results/logs/normal_fragment_lengths.log",
+    benchmark:
+        "results/benchmarks/normal_fragment_lengths.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -61,6 +63,8 @@ rule qc_table:
         ),
     log:
         "results/logs/qc_table.log",
+    benchmark:
+        "results/benchmarks/qc_table.tsv"
     conda:
         "../envs/python.yaml"
     script:

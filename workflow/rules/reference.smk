@@ -12,6 +12,8 @@ rule reference_genome:
         fai="results/reference/genome.fa.fai",
     log:
         "results/logs/reference_genome.log",
+    benchmark:
+        "results/benchmarks/reference_genome.tsv"
     conda:
         "../envs/samtools.yaml"
     shell:
@@ -33,6 +35,8 @@ rule check_reference:
         "results/reference/reference_checked.txt",
     log:
         "results/logs/check_reference.log",
+    benchmark:
+        "results/benchmarks/check_reference.tsv"
     # Deterministic: a retry cannot mend its input (the SLURM profile retries the rest).
     retries: 0
     conda:
@@ -52,6 +56,8 @@ rule bwa_index:
         multiext("results/reference/genome.fa", ".amb", ".ann", ".bwt", ".pac", ".sa"),
     log:
         "results/logs/bwa_index.log",
+    benchmark:
+        "results/benchmarks/bwa_index.tsv"
     # Only a lack of memory or time can make this fail and then pass (by_attempt).
     conda:
         "../envs/bwa.yaml"
@@ -76,6 +82,8 @@ rule cnvkit_access:
         bed="results/reference/access.bed",
     log:
         "results/logs/cnvkit_access.log",
+    benchmark:
+        "results/benchmarks/cnvkit_access.tsv"
     conda:
         "../envs/cnvkit.yaml"
     shell:
@@ -98,6 +106,8 @@ rule bins:
         info="results/reference/bins.json",
     log:
         "results/logs/bins.log",
+    benchmark:
+        "results/benchmarks/bins.tsv"
     conda:
         "../envs/cnvkit.yaml"
     params:

@@ -17,6 +17,8 @@ rule plot_trajectory:
         ),
     log:
         "results/logs/plots/{patient}.trajectory.log",
+    benchmark:
+        "results/benchmarks/plot_trajectory/{patient}.tsv"
     conda:
         "../envs/python.yaml"
     script:
@@ -39,6 +41,8 @@ rule plot_genome:
         ),
     log:
         "results/logs/plots/{group}/{sample}.genome.log",
+    benchmark:
+        "results/benchmarks/plot_genome/{group}/{sample}.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -61,6 +65,8 @@ rule plot_fragments:
         ),
     log:
         "results/logs/plots/{group}/{sample}.fragments.log",
+    benchmark:
+        "results/benchmarks/plot_fragments/{group}/{sample}.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -82,6 +88,8 @@ rule plot_cohort:
         ),
     log:
         "results/logs/plots/cohort.log",
+    benchmark:
+        "results/benchmarks/plot_cohort.tsv"
     conda:
         "../envs/python.yaml"
     script:
@@ -100,6 +108,8 @@ rule plot_qc:
         ),
     log:
         "results/logs/plots/qc_overview.log",
+    benchmark:
+        "results/benchmarks/plot_qc.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -131,6 +141,8 @@ rule report_tables:
         run=RUN_FACTS,
     log:
         "results/logs/report_tables.log",
+    benchmark:
+        "results/benchmarks/report_tables.tsv"
     conda:
         "../envs/python.yaml"
     params:
@@ -162,6 +174,8 @@ rule report_response_tables:
         ),
     log:
         "results/logs/report_response_tables.log",
+    benchmark:
+        "results/benchmarks/report_response_tables.tsv"
     conda:
         "../envs/python.yaml"
     script:

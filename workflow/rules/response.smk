@@ -19,6 +19,8 @@ rule response:
         ),
     log:
         "results/logs/response.log",
+    benchmark:
+        "results/benchmarks/response.tsv"
     conda:
         "../envs/python.yaml"
     params:
