@@ -12,12 +12,11 @@ A human low-pass draw has about 10 million read pairs and, at 300 read pairs per
 size set to give ``--bins`` bins, the benchmark runs the workflow's own commands and scripts,
 one subprocess per step:
 
-- rules with a ``shell:`` (check_fastq, align, samtools_stats when the workflow has it) run
-  their command as it stands in workflow/rules/*.smk (read from the file, formatted as
-  Snakemake formats it, with the rule's ``threads``); rules with a ``script:`` run
-  workflow/scripts/<name>.py with a stand-in for Snakemake's ``snakemake`` object (input,
-  output, log, params, wildcards, config), with the parameters the rules pass from
-  config/config.yaml;
+- rules with a ``shell:`` (check_fastq, align) run their command as it stands in
+  workflow/rules/*.smk (read from the file, formatted as Snakemake formats it, with the
+  rule's ``threads``); rules with a ``script:`` run workflow/scripts/<name>.py with a
+  stand-in for Snakemake's ``snakemake`` object (input, output, log, params, wildcards,
+  config), with the parameters the rules pass from config/config.yaml;
 - alignment (``bwa mem`` and the rest of rule align) on ``--align-pairs`` simulated read
   pairs, scaled linearly to ``--pairs``; rule align's fixmate | sort | markdup also at full
   scale, fed by ``samtools collate`` from the simulator's true-alignment BAM, for its memory;
@@ -528,51 +527,36 @@ def alignment(inp: Inputs, args: argparse.Namespace) -> tuple[list[Row], dict[st
 def qc_and_coverage(
     inp: Inputs, bam: Path, sample: str, pairs: int, config: Mapping[str, Any], stage: str
 ) -> tuple[list[Row], dict[str, Path]]:
-    """Rule qc_bam on one BAM: the QC metrics and the bins' coverage in one pass."""
+    """Rule qc_bam on one BAM: the QC metrics and the bins' coverage in one pass, then
+    samtools stats and idxstats."""
     out = {
         "metrics": RUN / "qc" / f"{sample}.bam_qc.json",
         "hist": RUN / "qc" / f"{sample}.fraglen.tsv",
         "cnn": RUN / "cnvkit" / "coverage" / f"{sample}.targetcoverage.cnn",
+        "stats": RUN / "qc" / "samtools" / f"{sample}.stats",
+        "idxstats": RUN / "qc" / "samtools" / f"{sample}.idxstats",
     }
-    out["cnn"].parent.mkdir(parents=True, exist_ok=True)
+    for path in out.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
     m_qc = run_script(
         "qc_bam", f"qc_bam_{sample}",
         input={"bam": str(bam), "bai": f"{bam}.bai", "bins": str(inp.bins)},
-        output={k: str(out[k]) for k in ("metrics", "hist")} | {"coverage": str(out["cnn"])},
+        output={k: str(out[k]) for k in ("metrics", "hist", "stats", "idxstats")}
+        | {"coverage": str(out["cnn"])},
         params={"min_mapq": config["alignment"]["min_mapq"]},
         wildcards={"sample": sample},
     )  # fmt: skip
     total = stage == "after"
     rows = [
         _row(
-            f"qc_bam with bin coverage ({sample}, {pairs:,} pairs)",
+            f"qc_bam with bin coverage and samtools stats ({sample}, {pairs:,} pairs)",
             "qc_bam",
             stage,
             m_qc,
             in_total=total,
         ),
     ]
-    stats = samtools_stats(bam, sample)
-    if stats is not None:
-        step = f"samtools_stats ({sample})"
-        rows.append(_row(step, "samtools_stats", stage, stats, in_total=total))
     return rows, out
-
-
-def samtools_stats(bam: Path, sample: str) -> Measured | None:
-    """Rule samtools_stats (samtools stats and idxstats for MultiQC), if the workflow has it."""
-    try:
-        rule_block("samtools_stats")
-    except LookupError:
-        return None
-    qdir = RUN / "qc" / "samtools"
-    qdir.mkdir(parents=True, exist_ok=True)
-    outputs = {k: qdir / f"{sample}.{k}" for k in ("stats", "idxstats")}
-    cmd = rule_command(
-        "samtools_stats", input=SimpleNamespace(bam=bam), output=SimpleNamespace(**outputs),
-        log=RUN / "logs" / f"samtools_stats_{sample}.log",
-    )  # fmt: skip
-    return measure(shell(cmd), RUN / "logs" / f"samtools_stats_{sample}.out")
 
 
 def synthesize_normals(
@@ -692,8 +676,8 @@ def calls_and_plots(
     normals: Sequence[str],
     normal_hist: Path,
 ) -> tuple[list[Row], dict[str, Any]]:
-    """Rules cnvkit_fix_segment, erbb2_call (a baseline and an on-treatment draw),
-    plot_genome and plot_fragments for the sample; the tumour-fraction fit timed alone."""
+    """Rules cnvkit_fix_segment, erbb2_call (a baseline and an on-treatment draw) and
+    plot_sample for the sample; the tumour-fraction fit timed alone."""
     cnr, cns = RUN / "cnvkit" / f"{SAMPLE}.cnr", RUN / "cnvkit" / f"{SAMPLE}.cns"
     m_fix = run_script(
         "cnvkit_fix_segment", "cnvkit_fix_segment",
@@ -717,22 +701,19 @@ def calls_and_plots(
         wildcards={"sample": later},
     )  # fmt: skip
     tf_wall, tf_cpu, tf = tf_fit_seconds(cnr, cns, base)
-    m_genome = run_script(
-        "plot_genome", "plot_genome",
-        input={"cnr": str(cnr), "cns": str(cns), "call": str(base), "refflat": str(inp.refflat)},
-        output={"png": str(RUN / "plots" / f"{SAMPLE}.genome.png")},
-        params={"gene": config["gene"]}, wildcards={"sample": SAMPLE, "group": SAMPLE},
-    )  # fmt: skip
     from cfdna_erbb2.qc import gather_fragment_lengths
 
     gathered = RUN / "qc" / "normals.fragment_lengths.tsv"
     table = gather_fragment_lengths([normal_hist] * len(normals), list(normals))
     table.to_csv(gathered, sep="\t", index=False)
-    m_frag = run_script(
-        "plot_fragments", "plot_fragments",
-        input={"sample": str(sample["hist"]), "normals": str(gathered)},
-        output={"png": str(RUN / "plots" / f"{SAMPLE}.fragments.png")},
-        params={"normals": list(normals)}, wildcards={"sample": SAMPLE, "group": SAMPLE},
+    m_plots = run_script(
+        "plot_sample", "plot_sample",
+        input={"cnr": str(cnr), "cns": str(cns), "call": str(base), "refflat": str(inp.refflat),
+               "fraglen": str(sample["hist"]), "normals": str(gathered)},
+        output={"genome": str(RUN / "plots" / f"{SAMPLE}.genome.png"),
+                "fragments": str(RUN / "plots" / f"{SAMPLE}.fragments.png")},
+        params={"gene": config["gene"], "normals": list(normals)},
+        wildcards={"sample": SAMPLE, "group": SAMPLE},
     )  # fmt: skip
     rows = [
         _row("cnvkit_fix_segment (fix + CBS)", "cnvkit_fix_segment", "after", m_fix, in_total=True),
@@ -745,10 +726,9 @@ def calls_and_plots(
             "of which tumour-fraction fit", "erbb2_call", "after", "in-process",
             tf_wall, tf_cpu, None,
         ),
-        _row(f"plot_genome ({inp.n_bins:,} bins)", "plot_genome", "after", m_genome, in_total=True),
         _row(
-            f"plot_fragments (+ {len(normals)} normals)", "plot_fragments", "after", m_frag,
-            in_total=True,
+            f"plot_sample (genome at {inp.n_bins:,} bins; fragments + {len(normals)} normals)",
+            "plot_sample", "after", m_plots, in_total=True,
         ),
     ]  # fmt: skip
     called = json.dumps({k: str(v) for k, v in _first_row(base).items() if k in RESULT_FIELDS})

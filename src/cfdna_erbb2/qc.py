@@ -149,6 +149,16 @@ def short_fraction(lengths: ArrayLike, counts: ArrayLike) -> float:
     return float(count[ok & (length < SHORT_FRAGMENT)].sum() / total)
 
 
+def write_samtools_stats(
+    bam_path: str | Path, stats_out: str | Path, idxstats_out: str | Path
+) -> None:
+    """``samtools stats`` and ``samtools idxstats`` of the BAM, for MultiQC's samtools module,
+    run through pysam's own samtools (no other tool needed; idxstats reads only the index)."""
+    for out, run in ((stats_out, pysam.stats), (idxstats_out, pysam.idxstats)):
+        text = run(str(bam_path))
+        Path(out).write_text(text if isinstance(text, str) else "".join(text))
+
+
 def gather_fragment_lengths(paths: Sequence[str | Path], samples: Sequence[str]) -> pd.DataFrame:
     """The fragment-length histograms of several samples (each as :func:`write_bam_qc`
     writes it: length, count) as one long table: sample, length (bp), count."""

@@ -168,7 +168,7 @@ def test_a_panel_only_run_plans_everything_but_the_response(tmp_path: Path) -> N
     counts = job_counts(result.stdout)
     for rule in ("response", "plot_cohort", "plot_trajectory"):
         assert rule not in counts, counts
-    for rule in ("align", "cnvkit_reference", "erbb2_calls", "qc_table", "plot_genome"):
+    for rule in ("align", "cnvkit_reference", "erbb2_calls", "qc_table", "plot_sample"):
         assert counts.get(rule), (rule, counts)
     assert "results/erbb2/calls.tsv" in result.stdout
 
@@ -468,7 +468,7 @@ def test_a_new_draw_reruns_its_own_jobs_and_the_cohort_tables_only(tmp_path: Pat
     per_sample = {rule for rule, wildcards in jobs if "sample=" in wildcards}
     assert per_sample == {
         "check_fastq", "align", "qc_bam", "cnvkit_fix_segment",
-        "erbb2_call", "plot_genome", "plot_fragments", "samtools_stats",
+        "erbb2_call", "plot_sample",
     }  # fmt: skip
     assert {w for _, w in jobs if "sample=" in w} <= {"sample=P1_D43", "group=P1, sample=P1_D43"}
     cohort = {rule for rule, wildcards in jobs if "sample=" not in wildcards}

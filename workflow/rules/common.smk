@@ -284,7 +284,7 @@ def bin_depth(wildcards):
 
 # ---- groups: one cluster submission per sample -------------------------------------
 # On a cluster, a sample's short steps from its input check to its bin coverage (check,
-# align, qc_bam with the coverage, samtools_stats) run as one job of the group "sample": Snakemake makes one
+# align, qc_bam with the coverage and samtools stats) run as one job of the group "sample": Snakemake makes one
 # group job per sample (the jobs of one sample are connected, those of two samples are
 # not; the SLURM profile's group-components can pack several samples into one job).
 # Snakemake ignores groups when it runs the jobs on this machine.

@@ -10,36 +10,6 @@ from cfdna_erbb2.provenance import config_checksum
 CONFIG_SHA256 = config_checksum(config)
 
 
-# The standard samtools QC of each analysis-ready BAM, which MultiQC reads with its own
-# samtools module (alignment stats, insert sizes, per-contig reads). Part of the sample's
-# cluster job, like the pipeline's own BAM QC, and after it (`after`, not read): in a group
-# job, steps that could run side by side add up their CPUs, and beside qc_bam this one
-# would make the job ask for a CPU more. No flagstat: its counts are in stats (MultiQC
-# reads both), and it would read the whole BAM once more.
-rule samtools_stats:
-    input:
-        bam=sample_bam,
-        bai=sample_bai,
-        after="results/qc/{sample}.bam_qc.json",
-    output:
-        stats="results/qc/samtools/{sample}.stats",
-        idxstats="results/qc/samtools/{sample}.idxstats",
-    log:
-        "results/logs/samtools_stats/{sample}.log",
-    benchmark:
-        "results/benchmarks/samtools_stats/{sample}.tsv"
-    group:
-        SAMPLE_GROUP
-    conda:
-        "../envs/samtools.yaml"
-    resources:
-        mem_mb=by_attempt(1000),
-        runtime=by_attempt(60),
-    shell:
-        "(samtools stats {input.bam:q} > {output.stats:q} "
-        "&& samtools idxstats {input.bam:q} > {output.idxstats:q}) 2> {log:q}"
-
-
 rule multiqc_content:
     input:
         qc="results/qc/qc.tsv",

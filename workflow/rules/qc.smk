@@ -1,7 +1,9 @@
 # Per-sample QC of the alignments: read pairs, mapped and duplicate fractions, fragment
 # lengths (mode, short fraction); gathered with the copy-ratio noise into results/qc/qc.tsv.
 # The same pass over the BAM counts CNVkit's bin coverage (as `cnvkit.py coverage` does,
-# MAPQ >= alignment.min_mapq): the BAM is read once after alignment, not once per tool.
+# MAPQ >= alignment.min_mapq). Then `samtools stats` and `idxstats` (pysam's samtools), which
+# MultiQC's samtools module reads: reads, mapped, duplicates, insert sizes, reads per contig.
+# The BAM is read twice after alignment, in one job.
 
 
 rule qc_bam:
@@ -13,6 +15,8 @@ rule qc_bam:
         metrics="results/qc/{sample}.bam_qc.json",
         hist="results/qc/{sample}.fraglen.tsv",
         coverage=temp("results/cnvkit/coverage/{sample}.targetcoverage.cnn"),
+        stats="results/qc/samtools/{sample}.stats",
+        idxstats="results/qc/samtools/{sample}.idxstats",
     log:
         "results/logs/qc_bam/{sample}.log",
     benchmark:

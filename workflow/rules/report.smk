@@ -25,38 +25,25 @@ rule plot_trajectory:
         "../scripts/plot_trajectory.py"
 
 
-rule plot_genome:
+# A sample's figures, in one job (one Python start per sample, one job fewer in the plan):
+# its genome and ERBB2 locus, and its fragment lengths against the normals'.
+rule plot_sample:
     input:
         cnr="results/cnvkit/{sample}.cnr",
         cns="results/cnvkit/{sample}.cns",
         call="results/erbb2/samples/{sample}.tsv",
         refflat=config["reference"]["refflat"],
+        fraglen="results/qc/{sample}.fraglen.tsv",
+        normals="results/qc/normals.fragment_lengths.tsv",
     output:
-        report(
+        genome=report(
             "results/plots/{group}/{sample}.genome.png",
             caption="../report/genome.rst",
             category="{group}",
             subcategory="Copy ratios",
             labels={"sample": "{sample}", "figure": "genome and ERBB2 locus"},
         ),
-    log:
-        "results/logs/plots/{group}/{sample}.genome.log",
-    benchmark:
-        "results/benchmarks/plot_genome/{group}/{sample}.tsv"
-    conda:
-        "../envs/python.yaml"
-    params:
-        gene=config["gene"],
-    script:
-        "../scripts/plot_genome.py"
-
-
-rule plot_fragments:
-    input:
-        sample="results/qc/{sample}.fraglen.tsv",
-        normals="results/qc/normals.fragment_lengths.tsv",
-    output:
-        report(
+        fragments=report(
             "results/plots/{group}/{sample}.fragments.png",
             caption="../report/fragments.rst",
             category="{group}",
@@ -64,15 +51,16 @@ rule plot_fragments:
             labels={"sample": "{sample}", "figure": "fragment lengths"},
         ),
     log:
-        "results/logs/plots/{group}/{sample}.fragments.log",
+        "results/logs/plots/{group}/{sample}.log",
     benchmark:
-        "results/benchmarks/plot_fragments/{group}/{sample}.tsv"
+        "results/benchmarks/plot_sample/{group}/{sample}.tsv"
     conda:
         "../envs/python.yaml"
     params:
+        gene=config["gene"],
         normals=NORMALS,
     script:
-        "../scripts/plot_fragments.py"
+        "../scripts/plot_sample.py"
 
 
 rule plot_cohort:

@@ -1,8 +1,9 @@
-"""QC metrics, fragment-length histogram and CNVkit bin coverage of one sample's BAM."""
+"""QC metrics, fragment-length histogram, CNVkit bin coverage and samtools stats of one
+sample's BAM."""
 
 from typing import TYPE_CHECKING, Any
 
-from cfdna_erbb2.qc import write_bam_qc
+from cfdna_erbb2.qc import write_bam_qc, write_samtools_stats
 from cfdna_erbb2.smk import script_log
 
 if TYPE_CHECKING:  # injected by Snakemake when it runs the script
@@ -19,3 +20,4 @@ with script_log(snakemake.log[0]) as log:
         min_mapq=snakemake.params.min_mapq,
     )
     print(metrics, file=log)
+    write_samtools_stats(snakemake.input.bam, snakemake.output.stats, snakemake.output.idxstats)

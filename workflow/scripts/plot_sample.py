@@ -1,12 +1,14 @@
-"""One sample's genome-wide copy ratios and the ERBB2 locus, marked when not evaluable."""
+"""One sample's figures: genome-wide copy ratios and the ERBB2 locus (marked when not
+evaluable), and its fragment-length distribution against the normals'."""
 
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cfdna_erbb2.cnvio import read_bins, read_segments
-from cfdna_erbb2.plots import plot_genome
+from cfdna_erbb2.plots import plot_fragment_lengths, plot_genome
 from cfdna_erbb2.plots.genome import ZOOM_FLANK_BP
+from cfdna_erbb2.qc import split_fragment_lengths
 from cfdna_erbb2.refflat import genes_near
 from cfdna_erbb2.response import not_evaluable_cause
 from cfdna_erbb2.sex import infer_sex
@@ -17,6 +19,7 @@ if TYPE_CHECKING:  # injected by Snakemake when it runs the script
     snakemake: Any
 
 with script_log(snakemake.log[0]):
+    sample = snakemake.wildcards.sample
     gene = snakemake.params.gene
     bins = read_bins(snakemake.input.cnr)
     call = pd.read_csv(snakemake.input.call, sep="\t", keep_default_na=False, na_values=[""])
@@ -24,8 +27,8 @@ with script_log(snakemake.log[0]):
     plot_genome(
         bins,
         read_segments(snakemake.input.cns),
-        snakemake.output[0],
-        sample=snakemake.wildcards.sample,
+        snakemake.output.genome,
+        sample=sample,
         genes=genes_near(snakemake.input.refflat, gene, window_bp=ZOOM_FLANK_BP),
         gene=gene,
         sex=infer_sex(bins).sex,
@@ -33,3 +36,8 @@ with script_log(snakemake.log[0]):
         if evaluable
         else not_evaluable_cause(str(call["reason"].fillna("").iloc[0])),
     )
+
+    hists = split_fragment_lengths(pd.read_csv(snakemake.input.normals, sep="\t"))
+    hists[sample] = pd.read_csv(snakemake.input.fraglen, sep="\t")
+    normals = [n for n in snakemake.params.normals if n != sample]
+    plot_fragment_lengths(hists, sample, normals, snakemake.output.fragments)
