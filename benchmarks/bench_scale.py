@@ -608,7 +608,8 @@ def fasta_stats_seconds(inp: Inputs) -> tuple[float, float, int]:
 def panel(
     inp: Inputs, args: argparse.Namespace, config: Mapping[str, Any], normal: Mapping[str, Path]
 ) -> tuple[list[Row], Path, list[str]]:
-    """Rules panel_members and cnvkit_reference on ``--normals`` synthesized normals."""
+    """Rules panel_members, bin_content and cnvkit_reference on ``--normals`` synthesized
+    normals."""
     factor = args.pairs / args.normal_pairs
     names, cnns, qcs = synthesize_normals(
         normal["cnn"], normal["metrics"], args.normals, factor, args.seed
@@ -621,11 +622,18 @@ def panel(
         output={"members": str(members)},
         params={"normals": names, "erbb2": config["erbb2"], "gene": config["gene"]},
     )  # fmt: skip
+    content = RUN / "reference" / "bins.content.tsv"
+    content.parent.mkdir(parents=True, exist_ok=True)
+    m_content = run_script(
+        "bin_content", "bin_content",
+        input={"bins": str(inp.bins), "fasta": str(inp.fasta), "fai": str(inp.fai)},
+        output={"content": str(content)},
+    )  # fmt: skip
     reference = rdir / "panel.cnn"
     m_ref = run_script(
         "cnvkit_reference", "cnvkit_reference",
         input={"target": [str(p) for p in cnns], "members": str(members), "fasta": str(inp.fasta),
-               "fai": str(inp.fai), "bins": str(inp.bins)},
+               "fai": str(inp.fai), "bins": str(inp.bins), "content": str(content)},
         output={"reference": str(reference)},
     )  # fmt: skip
     gc_wall, gc_cpu, bins_bp = fasta_stats_seconds(inp)
@@ -633,12 +641,13 @@ def panel(
     n = args.normals
     rows = [
         _row(f"panel_members ({n} normals)", "panel_members", "panel", m_members),
-        _row(f"cnvkit_reference ({n} normals)", "cnvkit_reference", "panel", m_ref),
-        Row("of which GC + repeat content of the bins", "cnvkit_reference", "panel",
+        _row("bin_content (GC + repeat content, once)", "bin_content", "panel", m_content),
+        Row("of which GC + repeat content of the bins", "bin_content", "panel",
             f"in-process, {bins_bp / 1e6:.0f} Mb", gc_wall, gc_cpu, None),
-        Row(f"cnvkit_reference ({n} normals), GRCh38 estimate", "cnvkit_reference", "panel",
-            f"GC part x{k:.0f} (bp of bins)", m_ref.wall_s + gc_wall * (k - 1),
-            m_ref.cpu_s + gc_cpu * (k - 1), m_ref.peak_mb),
+        Row("bin_content, GRCh38 estimate", "bin_content", "panel",
+            f"GC part x{k:.0f} (bp of bins)", m_content.wall_s + gc_wall * (k - 1),
+            m_content.cpu_s + gc_cpu * (k - 1), m_content.peak_mb),
+        _row(f"cnvkit_reference ({n} normals)", "cnvkit_reference", "panel", m_ref),
     ]  # fmt: skip
     return rows, reference, names
 

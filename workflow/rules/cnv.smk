@@ -32,6 +32,7 @@ rule cnvkit_reference:
         fasta="results/reference/genome.fa",
         fai="results/reference/genome.fa.fai",
         bins="results/reference/bins.target.bed",
+        content="results/reference/bins.content.tsv",
     output:
         "results/cnvkit/reference/panel.cnn",
     log:
@@ -54,6 +55,7 @@ use rule cnvkit_reference as cnvkit_reference_loo with:
         fasta="results/reference/genome.fa",
         fai="results/reference/genome.fa.fai",
         bins="results/reference/bins.target.bed",
+        content="results/reference/bins.content.tsv",
     output:
         temp("results/cnvkit/reference/loo/{normal}.cnn"),
     log:

@@ -116,3 +116,26 @@ rule bins:
         blacklists=BLACKLISTS,
     script:
         "../scripts/bins.py"
+
+
+# Each bin's GC and repeat-masked fraction, read from the FASTA once (about a CPU minute on
+# GRCh38) for the panel's reference and every normal's leave-one-out reference, which would
+# otherwise each read it again (CNVkit computes them inside its reference command).
+rule bin_content:
+    input:
+        bins="results/reference/bins.target.bed",
+        fasta="results/reference/genome.fa",
+        fai="results/reference/genome.fa.fai",
+    output:
+        "results/reference/bins.content.tsv",
+    log:
+        "results/logs/bin_content.log",
+    benchmark:
+        "results/benchmarks/bin_content.tsv"
+    conda:
+        "../envs/cnvkit.yaml"
+    resources:
+        mem_mb=by_attempt(2000),
+        runtime=by_attempt(60),
+    script:
+        "../scripts/bin_content.py"

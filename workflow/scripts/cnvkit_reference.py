@@ -23,5 +23,11 @@ with script_log(snakemake.log[0]):
         logging.warning(
             "%d normal(s) left out of this reference (see %s)", left_out, snakemake.input.members
         )
-    n = build_reference(targets, snakemake.input.fasta, snakemake.input.bins, snakemake.output[0])
+    n = build_reference(
+        targets,
+        snakemake.input.fasta,
+        snakemake.input.bins,
+        snakemake.output[0],
+        content=snakemake.input.content,
+    )
     logging.info("reference pooled from %d normal(s)", n)
