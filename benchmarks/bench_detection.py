@@ -7,11 +7,13 @@ Usage::
 
 For every depth in the grid it runs the workflow's own steps, with the project's code:
 ``cnvkit.py access`` on the genome FASTA; the workflow's bins
-(:func:`cfdna_erbb2.bins.build_bins`, size from the normals' read pairs); bin coverage with
-``cnvlib.coverage.do_coverage`` (min MAPQ from config) on the simulator's true-alignment BAMs
-(no bwa); a pooled reference
-from 3 normals (:func:`cfdna_erbb2.cnvkit_steps.build_reference`), normals against a
-leave-one-out reference; :func:`~cfdna_erbb2.cnvkit_steps.fix_and_segment`; the panel's
+(:func:`cfdna_erbb2.bins.build_bins`, size from the normals' read pairs); bin coverage
+counted in the workflow's one QC pass over the BAM (:func:`cfdna_erbb2.qc.write_bam_qc`,
+min MAPQ from config: the file ``cnvkit.py coverage`` writes) on the simulator's
+true-alignment BAMs (no bwa); a pooled reference from 3 normals
+(:func:`cfdna_erbb2.cnvkit_steps.build_reference`, the bins' GC and repeat content computed
+once per depth), normals against a leave-one-out reference;
+:func:`~cfdna_erbb2.cnvkit_steps.fix_and_segment`; the panel's
 table (:func:`cfdna_erbb2.calls.panel_table`) and the workflow's call of one draw
 (:func:`cfdna_erbb2.calls.call_draw`) with the ``erbb2`` parameters of config/config.yaml.
 
@@ -160,11 +162,22 @@ class Settings:
     min_bin: int
     max_bin: int
     min_mapq: int
+    #: :func:`genome_digest` of the simulated genome: the cache follows the simulator's code.
+    genome: str = ""
 
     @property
     def fingerprint(self) -> str:
         text = json.dumps(self.__dict__, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def genome_digest(genome: Genome) -> str:
+    """A digest of the simulated genome (sequence, contigs, genes): a change to the
+    simulator's genome makes new cache entries instead of mixing old files with new draws."""
+    h = hashlib.sha1(genome.seq.tobytes())
+    h.update(repr((genome.names, genome.lengths, genome.roles, genome.centromeres)).encode())
+    h.update(repr(genome.genes).encode())
+    return h.hexdigest()[:12]
 
 
 def derive_seed(base: int, *keys: str) -> int:
@@ -220,7 +233,8 @@ def panel_dir(settings: Settings, depth: float) -> Path:
 
 
 def genome_dir(settings: Settings) -> Path:
-    return CACHE / f"genome_g{settings.genome_seed}"
+    suffix = f"_{settings.genome}" if settings.genome else ""
+    return CACHE / f"genome_g{settings.genome_seed}{suffix}"
 
 
 # ---- worker side -------------------------------------------------------------------------
@@ -260,21 +274,33 @@ def task_normal_bam(args: tuple[Draw, Settings]) -> dict[str, object]:
     return truth
 
 
-def task_coverage(args: tuple[str, str, str, int]) -> str:
-    """Bin coverage of one BAM (the workflow's `cnvkit.py coverage -q MIN_MAPQ`)."""
-    from cnvlib.coverage import do_coverage
-    from skgenome import tabio
+def write_coverage(
+    bins_bed: str | Path, bam: str | Path, out: str | Path, min_mapq: int
+) -> dict[str, float]:
+    """Bin coverage of one BAM (``.targetcoverage.cnn``, byte for byte what `cnvkit.py
+    coverage -q MIN_MAPQ` writes), counted in the workflow's one QC pass over the BAM
+    (:func:`cfdna_erbb2.qc.write_bam_qc`); returns the BAM's QC metrics."""
+    with tempfile.TemporaryDirectory(prefix="bam_qc.") as tmp:
+        return qc.write_bam_qc(
+            bam,
+            Path(tmp) / "qc.json",
+            Path(tmp) / "fragments.tsv",
+            Path(out).name,
+            bins=bins_bed,
+            coverage_out=out,
+            min_mapq=min_mapq,
+        )
 
+
+def task_coverage(args: tuple[str, str, str, int]) -> str:
+    """Bin coverage of one BAM (:func:`write_coverage`)."""
     bins_bed, bam, out, min_mapq = args
-    tabio.write(do_coverage(bins_bed, bam, min_mapq=min_mapq), out)
+    write_coverage(bins_bed, bam, out, min_mapq)
     return out
 
 
 def task_draw(args: tuple[Draw, Settings]) -> tuple[str, float]:
     """Simulate one plasma draw, bin it, fix and segment it against its depth's panel."""
-    from cnvlib.coverage import do_coverage
-    from skgenome import tabio
-
     draw, settings = args
     t0 = time.perf_counter()
     out = draw_dir(settings, draw)
@@ -284,8 +310,7 @@ def task_draw(args: tuple[Draw, Settings]) -> tuple[str, float]:
     with tempfile.TemporaryDirectory(dir=tmp_root, prefix=f"{draw.name}.") as tmp:
         truth = _simulate(draw, settings, Path(tmp))
         cnn = Path(tmp) / "sample.targetcoverage.cnn"
-        cov = do_coverage(str(panel / "bins.target.bed"), str(truth["bam"]), settings.min_mapq)
-        tabio.write(cov, str(cnn))
+        write_coverage(panel / "bins.target.bed", str(truth["bam"]), cnn, settings.min_mapq)
         out.mkdir(parents=True, exist_ok=True)
         cnvkit_steps.fix_and_segment(
             cnn, panel / "reference.cnn", draw.name, out / "sample.cnr", out / "sample.cns"
@@ -371,13 +396,15 @@ def build_panels(
                 for n in members
             ],
         )
+        content = pdir / "bins.content.tsv"
+        cnvkit_steps.write_bin_content(bins, ref["fasta"], content)
         cnvkit_steps.build_reference(
-            list(cnns.values()), ref["fasta"], bins, pdir / "reference.cnn"
+            list(cnns.values()), ref["fasta"], bins, pdir / "reference.cnn", content=content
         )
         for n in members:
             loo = pdir / f"loo_{n.name}.cnn"
             others = [p for name, p in cnns.items() if name != n.name]
-            cnvkit_steps.build_reference(others, ref["fasta"], bins, loo)
+            cnvkit_steps.build_reference(others, ref["fasta"], bins, loo, content=content)
             out = draw_dir(settings, n)
             out.mkdir(parents=True, exist_ok=True)
             cnvkit_steps.fix_and_segment(
@@ -643,11 +670,27 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
     return "\n".join(out) + "\n"
 
 
-def null_summary(df: pd.DataFrame, params: Erbb2Params) -> str:
+@dataclass(frozen=True)
+class NullFit:
+    """Normals fitted to the null draws' z-scores (:func:`null_fit`): ``z`` the erbb2_z of
+    normals and TF-0 draws, ``fz`` the focal_z of those and the 17q decoys (finite values of
+    evaluable draws); ``rate``/``frate``: the fitted chance of z >= z_min / focal z >=
+    focal_z_min."""
+
+    z: np.ndarray
+    fz: np.ndarray
+    mean: float
+    sd: float
+    fmean: float
+    fsd: float
+    rate: float
+    frate: float
+
+
+def null_fit(df: pd.DataFrame, params: Erbb2Params) -> NullFit | None:
     """The z-scores of draws that carry no amplicon (normals leave-one-out, TF-0 draws; the
-    17q decoys' z is real signal, so only their focal z counts), a normal fitted to them, and
-    the false-positive rate per draw that fit implies at the call's thresholds: the rate a
-    user's own null draws would estimate the same way."""
+    17q decoys' z is real signal, so only their focal z counts) and a normal fitted to each;
+    None with fewer than 3 of either."""
     null = df[df.kind.isin(["normal", "tf0"]) & df["evaluable"].astype(bool)]
     z = null["erbb2_z"].to_numpy(float)
     z = z[np.isfinite(z)]
@@ -655,11 +698,23 @@ def null_summary(df: pd.DataFrame, params: Erbb2Params) -> str:
     fz = focal["focal_z"].to_numpy(float)
     fz = fz[np.isfinite(fz)]
     if len(z) < 3 or len(fz) < 3:
-        return "Too few null draws."
+        return None
     mean, sd = float(np.mean(z)), float(np.std(z, ddof=1))
     fmean, fsd = float(np.mean(fz)), float(np.std(fz, ddof=1))
     rate = float(stats.norm.sf((params.z_min - mean) / sd))
     frate = float(stats.norm.sf((params.focal_z_min - fmean) / fsd))
+    return NullFit(z, fz, mean, sd, fmean, fsd, rate, frate)
+
+
+def null_summary(df: pd.DataFrame, params: Erbb2Params) -> str:
+    """The null draws' z-scores (:func:`null_fit`), a normal fitted to them, and the
+    false-positive rate per draw that fit implies at the call's thresholds: the rate a
+    user's own null draws would estimate the same way."""
+    fit = null_fit(df, params)
+    if fit is None:
+        return "Too few null draws."
+    z, fz, mean, sd, fmean, fsd = fit.z, fit.fz, fit.mean, fit.sd, fit.fmean, fit.fsd
+    rate, frate = fit.rate, fit.frate
     return (
         f"erbb2_z of {len(z)} null draws (normals, TF 0): mean {mean:+.2f}, sd {sd:.2f}, "
         f"largest {z.max():.2f}; focal_z of {len(fz)} (and the 17q decoys): mean {fmean:+.2f}, "
@@ -761,6 +816,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         min_bin=int(bins["min_size"]),
         max_bin=int(bins["max_size"]),
         min_mapq=int(config["alignment"]["min_mapq"]),
+        genome=genome_digest(make_genome(args.genome_seed)),
     )
     draws = plan(args.quick, args.reps_scale, args.depths)
     t0 = time.perf_counter()

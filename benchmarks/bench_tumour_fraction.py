@@ -467,6 +467,7 @@ def settings_from(config: dict, genome_seed: int) -> bd.Settings:
         min_bin=int(bins["min_size"]),
         max_bin=int(bins["max_size"]),
         min_mapq=int(config["alignment"]["min_mapq"]),
+        genome=bd.genome_digest(make_genome(genome_seed)),
     )
 
 

@@ -91,11 +91,10 @@ class BinCoverage:
         return table
 
     def write(self, path: str | Path) -> None:
-        """Write the ``.targetcoverage.cnn`` file through CNVkit's own writer."""
-        from cnvlib.cnary import CopyNumArray  # CNVkit loads slowly
-        from skgenome import tabio
-
-        tabio.write(CopyNumArray(self.table_cnn(), {"sample_id": Path(path).name}), str(path))
+        """Write the ``.targetcoverage.cnn`` file as CNVkit's writer does (``skgenome.tabio``:
+        tab-separated, a header row, floats as ``%.6g``), without importing CNVkit (about a
+        second per job)."""
+        self.table_cnn().to_csv(path, sep="\t", index=False, float_format="%.6g")
 
 
 def span_overlaps(
