@@ -594,14 +594,17 @@ def synthesize_normals(
 
 
 def fasta_stats_seconds(inp: Inputs) -> tuple[float, float, int]:
-    """Wall and CPU seconds of CNVkit's GC and repeat content of every bin (in this process,
-    as cnvkit_reference computes it), and the bins' total bp."""
-    from cnvlib.reference import bed2probes, get_fasta_stats
+    """Wall and CPU seconds of the bins' GC and repeat content (in this process, as rule
+    bin_content computes it), and the bins' total bp. Scaled by bp to GRCh38 it is an upper
+    bound: the per-bin part does not grow with the genome."""
+    from cnvlib.reference import bed2probes
+
+    from cfdna_erbb2.cnvkit_steps import write_bin_content
 
     probes = bed2probes(str(inp.bins))
     total = int((probes["end"] - probes["start"]).sum())
     t0, c0 = time.perf_counter(), time.process_time()
-    get_fasta_stats(probes, str(inp.fasta))
+    write_bin_content(inp.bins, inp.fasta, RUN / "reference" / "bins.content.timed.tsv")
     return time.perf_counter() - t0, time.process_time() - c0, total
 
 

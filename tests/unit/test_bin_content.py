@@ -31,6 +31,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             )
             masked = rng.random(length) < 0.3
             seq = "".join(b.lower() if m else b for b, m in zip(bases, masked, strict=True))
+            seq = seq[:1_000] + "N" * 7_000 + seq[8_000:]  # a gap: one bin nearly all N
             fh.write(f">{name}\n")
             for i in range(0, length, 60):
                 fh.write(seq[i : i + 60] + "\n")
