@@ -101,7 +101,7 @@ class Erbb2Params:
 
     gene: str = GENE
     z_min: float = 5.0
-    focal_z_min: float = 3.0
+    focal_z_min: float = 4.0
     max_amplicon_bp: int = 10_000_000
     flank_bp: int = 5_000_000
     min_flank_bins: int = 5
