@@ -760,6 +760,38 @@ def target_check(df: pd.DataFrame) -> list[str]:
 # ---- main ---------------------------------------------------------------------------------
 
 
+def settings_from(config: dict[str, Any], genome_seed: int, digest: bool = True) -> Settings:
+    """The cache settings of config's ``bins`` and ``alignment`` sections (bins.size must be
+    auto); ``digest``: with the simulated genome's digest in them (:func:`genome_digest`)."""
+    bins = config["bins"]
+    if str(bins["size"]) != "auto":
+        sys.exit("config bins.size must be 'auto' for this benchmark")
+    return Settings(
+        genome_seed=genome_seed,
+        reads_per_bin=int(bins["reads_per_bin"]),
+        min_bin=int(bins["min_size"]),
+        max_bin=int(bins["max_size"]),
+        min_mapq=int(config["alignment"]["min_mapq"]),
+        genome=genome_digest(make_genome(genome_seed)) if digest else "",
+    )
+
+
+def add_common_options(parser: argparse.ArgumentParser, config: Path) -> None:
+    """The options every simulation benchmark shares: workers, genome seed, config, call
+    parameter overrides, verbose CNVkit logging."""
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--genome-seed", type=int, default=1)
+    parser.add_argument("--config", type=Path, default=config)
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an erbb2 call parameter (e.g. z_min=4.5); repeatable",
+    )
+    parser.add_argument("--verbose", action="store_true")
+
+
 def parse_params(config: dict[str, Any], overrides: Sequence[str]) -> Erbb2Params:
     params = params_from_config(config["erbb2"], config["gene"])
     types = {f.name: type(getattr(params, f.name)) for f in fields(params)}
@@ -791,33 +823,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--depths", type=float, nargs="+", help="only these depths (default: 0.5 1 2)"
     )
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--genome-seed", type=int, default=1)
-    parser.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override an erbb2 call parameter (e.g. z_min=4.5); repeatable",
-    )
-    parser.add_argument("--verbose", action="store_true")
+    add_common_options(parser, ROOT / "config" / "config.yaml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, force=True)
 
     config = yaml.safe_load(args.config.read_text())
     params = parse_params(config, args.param)
-    bins = config["bins"]
-    if str(bins["size"]) != "auto":
-        sys.exit("config bins.size must be 'auto' for this benchmark")
-    settings = Settings(
-        genome_seed=args.genome_seed,
-        reads_per_bin=int(bins["reads_per_bin"]),
-        min_bin=int(bins["min_size"]),
-        max_bin=int(bins["max_size"]),
-        min_mapq=int(config["alignment"]["min_mapq"]),
-        genome=genome_digest(make_genome(args.genome_seed)),
-    )
+    settings = settings_from(config, args.genome_seed)
     draws = plan(args.quick, args.reps_scale, args.depths)
     t0 = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)

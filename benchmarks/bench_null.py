@@ -615,32 +615,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--normals", type=int, help="normals per depth (default 20)")
     parser.add_argument("--tf0", type=int, help="TF-0 plasma draws per depth (default 60)")
     parser.add_argument("--decoys", type=int, help="17q arm-gain decoys per depth (default 20)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--genome-seed", type=int, default=1)
-    parser.add_argument("--config", type=Path, default=bd.ROOT / "config" / "config.yaml")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override an erbb2 call parameter (e.g. z_min=4.5); repeatable",
-    )
-    parser.add_argument("--verbose", action="store_true")
+    bd.add_common_options(parser, bd.ROOT / "config" / "config.yaml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, force=True)
 
     config = yaml.safe_load(args.config.read_text())
     params = bd.parse_params(config, args.param)
+    # The genome's digest is in the run's key (Run.genome), not in the settings.
+    settings = bd.settings_from(config, args.genome_seed, digest=False)
     bins = config["bins"]
-    if str(bins["size"]) != "auto":
-        sys.exit("config bins.size must be 'auto' for this benchmark")
-    settings = bd.Settings(
-        genome_seed=args.genome_seed,
-        reads_per_bin=int(bins["reads_per_bin"]),
-        min_bin=int(bins["min_size"]),
-        max_bin=int(bins["max_size"]),
-        min_mapq=int(config["alignment"]["min_mapq"]),
-    )
     contigs = bins.get("contigs", "auto")
     exclude = bins.get("exclude", "auto")
     run = Run(

@@ -457,20 +457,6 @@ def donor_table() -> pd.DataFrame:
 # ---- main ------------------------------------------------------------------------------------
 
 
-def settings_from(config: dict, genome_seed: int) -> bd.Settings:
-    bins = config["bins"]
-    if str(bins["size"]) != "auto":
-        sys.exit("config bins.size must be 'auto' for this benchmark")
-    return bd.Settings(
-        genome_seed=genome_seed,
-        reads_per_bin=int(bins["reads_per_bin"]),
-        min_bin=int(bins["min_size"]),
-        max_bin=int(bins["max_size"]),
-        min_mapq=int(config["alignment"]["min_mapq"]),
-        genome=bd.genome_digest(make_genome(genome_seed)),
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -496,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
     args = parser.parse_args(argv)
     config = yaml.safe_load(args.config.read_text())
-    settings = settings_from(config, args.genome_seed)
+    settings = bd.settings_from(config, args.genome_seed)
     params = params_from_config(config["erbb2"], config["gene"])
     draws = plan(args.depths, args.quick, args.reps, args.arm_level)
     choice = args.genome or ("small" if args.quick else "both")
