@@ -341,9 +341,10 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
     assert not failed, f"SLURM jobs that did not complete: {failed}"
 
     # Issue 13: one SLURM job per sample for its chain (input check, alignment, BAM QC
-    # with bin coverage), not three; a normal's check is a job of its own (the bin size waits
-    # for the normals' read counts). 12 samples, 3 of them normals: 33 SLURM jobs where
-    # there were 66 (48 of them the chain's).
+    # with bin coverage and samtools stats); a normal's check is a job of its own (the bin
+    # size waits for the normals' read counts). The bins' GC content is one job for the
+    # panel's references. 12 samples, 3 of them normals: 34 SLURM jobs where there were 66
+    # (48 of them the chain's).
     sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
     n_samples, n_normals = len(sheet), int((sheet["kind"] == "normal").sum())
     assert dict(by_rule) == {
@@ -354,6 +355,7 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
         "cnvkit_reference_loo": n_normals,
         "cnvkit_reference": 1,
         "cnvkit_access": 1,
+        "bin_content": 1,
         "bwa_index": 1,
     }
 
