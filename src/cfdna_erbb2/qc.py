@@ -173,15 +173,19 @@ def gather_fragment_lengths(paths: Sequence[str | Path], samples: Sequence[str])
     return pd.concat(tables, ignore_index=True)
 
 
-def split_fragment_lengths(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per sample, its histogram (length, count) from :func:`gather_fragment_lengths`'s table,
-    in the table's order of samples."""
-    samples = pd.unique(table["sample"].astype(str))
+def split_fragment_lengths(
+    table: pd.DataFrame, samples: Sequence[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Per sample, its histogram (length, count) from :func:`gather_fragment_lengths`'s table.
+
+    ``samples``: these samples, in this order, each with its histogram or an empty one (a
+    sample without fragments, e.g. a failed library, has no rows in the table); default:
+    the samples of the table, in its order.
+    """
+    names = table["sample"].astype(str)
+    order = [str(s) for s in samples] if samples is not None else list(pd.unique(names))
     return {
-        str(name): table.loc[table["sample"].astype(str) == name, ["length", "count"]].reset_index(
-            drop=True
-        )
-        for name in samples
+        name: table.loc[names == name, ["length", "count"]].reset_index(drop=True) for name in order
     }
 
 

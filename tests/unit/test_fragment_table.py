@@ -30,6 +30,20 @@ def test_gather_then_split_gives_each_normal_its_own_histogram(tmp_path: Path) -
         assert dict(zip(back[name]["length"], back[name]["count"], strict=True)) == counts
 
 
+def test_a_normal_without_fragments_gets_an_empty_histogram(tmp_path: Path) -> None:
+    """A failed library's histogram has no rows, so the gathered table has none of it: asked
+    for by name, it comes back empty (the fragment plot then leaves it out), not missing."""
+    good = write_hist(tmp_path / "HD1.tsv", {167: 5})
+    failed = tmp_path / "HDX.tsv"
+    failed.write_text("length\tcount\n")
+    table = gather_fragment_lengths([good, failed], ["HD1", "HDX"])
+    assert set(table["sample"]) == {"HD1"}
+    back = split_fragment_lengths(table, ["HDX", "HD1"])
+    assert list(back) == ["HDX", "HD1"]
+    assert back["HDX"].empty and list(back["HDX"].columns) == ["length", "count"]
+    assert dict(zip(back["HD1"]["length"], back["HD1"]["count"], strict=True)) == {167: 5}
+
+
 def test_no_normals_gives_an_empty_table() -> None:
     table = gather_fragment_lengths([], [])
     assert list(table.columns) == ["sample", "length", "count"] and table.empty

@@ -37,7 +37,9 @@ with script_log(snakemake.log[0]):
         else not_evaluable_cause(str(call["reason"].fillna("").iloc[0])),
     )
 
-    hists = split_fragment_lengths(pd.read_csv(snakemake.input.normals, sep="\t"))
+    normals_table = pd.read_csv(snakemake.input.normals, sep="\t")
+    # A failed normal (no fragments) has no rows: it gets an empty histogram.
+    hists = split_fragment_lengths(normals_table, snakemake.params.normals)
     hists[sample] = pd.read_csv(snakemake.input.fraglen, sep="\t")
     normals = [n for n in snakemake.params.normals if n != sample]
     plot_fragment_lengths(hists, sample, normals, snakemake.output.fragments)
