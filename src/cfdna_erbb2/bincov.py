@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 #: Flags of reads left out of coverage: unmapped, secondary, QC-fail, duplicate (CNVkit's
 #: ``COVERAGE_EXCLUDE_FLAGS``, also samtools bedcov's default).
@@ -65,11 +66,11 @@ class BinCoverage:
                 ends = table["end"].to_numpy(dtype=np.int64)[rows]
                 self._bins[rid] = (rows, starts, ends)
 
-    def add_spans(self, rid: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-        """Add counted reads' reference spans (0-based, end exclusive) on reference ids ``rid``."""
-        rid = np.asarray(rid, dtype=np.int64)
-        start = np.asarray(start, dtype=np.int64)
-        end = np.asarray(end, dtype=np.int64)
+    def add_spans(self, rids: ArrayLike, starts: ArrayLike, ends: ArrayLike) -> None:
+        """Add counted reads' reference spans (0-based, end exclusive) on reference ids ``rids``."""
+        rid = np.asarray(rids, dtype=np.int64)
+        start = np.asarray(starts, dtype=np.int64)
+        end = np.asarray(ends, dtype=np.int64)
         for ref in np.unique(rid):
             if int(ref) not in self._bins:
                 continue

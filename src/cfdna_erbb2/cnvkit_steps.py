@@ -54,9 +54,8 @@ def write_bin_content(bins_bed: str | Path, fasta: str | Path, out: str | Path) 
         for i, (chrom, start, end) in enumerate(zip(chroms, starts, ends, strict=True)):
             seq = fa.fetch(str(chrom), int(start), int(end)).encode("ascii")
             gc[i], rmask[i] = _gc_lower(np.bincount(np.frombuffer(seq, np.uint8), minlength=256))
-    table = pd.DataFrame(
-        {"chromosome": chroms, "start": starts, "end": ends, "gc": gc, "rmask": rmask}
-    )
+    columns = (chroms, starts, ends, gc, rmask)
+    table = pd.DataFrame(dict(zip(CONTENT_COLUMNS, columns, strict=True)))
     table.to_csv(out, sep="\t", index=False)
     return len(table)
 
@@ -85,6 +84,11 @@ def known_bin_content(content_tsv: str | Path | None) -> Iterator[None]:
     from cnvlib import reference
 
     table = pd.read_csv(content_tsv, sep="\t", dtype={"chromosome": str})
+    if list(table.columns) != CONTENT_COLUMNS:
+        raise ValueError(
+            f"{content_tsv}: columns {list(table.columns)}, expected {CONTENT_COLUMNS} "
+            "(a table of write_bin_content)"
+        )
     index = pd.MultiIndex.from_frame(table[["chromosome", "start", "end"]])
     known = table.set_index(index)[["gc", "rmask"]]
     from_fasta = reference.get_fasta_stats

@@ -63,7 +63,7 @@ def bam_qc(
                     starts.append(read.reference_start)
                     ends.append(end)
                     if len(rids) >= flush:
-                        coverage.add_spans(rids, starts, ends)  # type: ignore[arg-type]
+                        coverage.add_spans(rids, starts, ends)
                         rids.clear()
                         starts.clear()
                         ends.clear()
@@ -93,7 +93,7 @@ def bam_qc(
     if lengths:
         hist += np.bincount(lengths, minlength=max_fragment + 1)
     if coverage is not None and rids:
-        coverage.add_spans(rids, starts, ends)  # type: ignore[arg-type]
+        coverage.add_spans(rids, starts, ends)
     counted = int(hist.sum())
     read_pairs = first if first else primary // 2
     # Without fragments there is no length to report (not 0 bp): NaN, an empty cell.

@@ -107,3 +107,13 @@ def test_cnvkit_reads_the_fasta_again_after_the_block(study: dict[str, Path]) ->
     build_reference([study["cnn0"]], study["fasta"], study["bins"], study["root"] / "x.cnn",
                     content=study["content"])  # fmt: skip
     assert reference.get_fasta_stats is original
+
+
+def test_a_table_that_is_not_bin_content_is_refused(study: dict[str, Path]) -> None:
+    wrong = study["root"] / "wrong.tsv"
+    pd.read_csv(study["content"], sep="\t").rename(columns={"gc": "GC"}).to_csv(
+        wrong, sep="\t", index=False
+    )
+    with pytest.raises(ValueError, match="expected"):
+        build_reference([study["cnn0"]], study["fasta"], study["bins"], study["root"] / "w.cnn",
+                        content=wrong)  # fmt: skip
