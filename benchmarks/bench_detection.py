@@ -164,6 +164,10 @@ class Settings:
     min_mapq: int
     #: :func:`genome_digest` of the simulated genome: the cache follows the simulator's code.
     genome: str = ""
+    #: config ``erbb2.short_fragment_weight``: the size-weighted coverage counted with it.
+    short_weight: float = 2.5
+    #: ``cnvkit_steps.GC_EXCLUDE_BP``: the copy ratios' GC curve is learned away from ERBB2.
+    gc_exclude_bp: int = cnvkit_steps.GC_EXCLUDE_BP
 
     @property
     def fingerprint(self) -> str:
@@ -274,12 +278,24 @@ def task_normal_bam(args: tuple[Draw, Settings]) -> dict[str, object]:
     return truth
 
 
+def weighted_path(path: str | Path) -> Path:
+    """The size-weighted sibling of a coverage, reference or .cnr file (``x.cnn`` ->
+    ``x.sw.cnn``)."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.sw{p.suffix}")
+
+
 def write_coverage(
-    bins_bed: str | Path, bam: str | Path, out: str | Path, min_mapq: int
+    bins_bed: str | Path,
+    bam: str | Path,
+    out: str | Path,
+    min_mapq: int,
+    short_weight: float | None = None,
 ) -> dict[str, float]:
     """Bin coverage of one BAM (``.targetcoverage.cnn``, byte for byte what `cnvkit.py
     coverage -q MIN_MAPQ` writes), counted in the workflow's one QC pass over the BAM
-    (:func:`cfdna_erbb2.qc.write_bam_qc`); returns the BAM's QC metrics."""
+    (:func:`cfdna_erbb2.qc.write_bam_qc`), and with ``short_weight`` its size-weighted
+    coverage beside it (:func:`weighted_path`); returns the BAM's QC metrics."""
     with tempfile.TemporaryDirectory(prefix="bam_qc.") as tmp:
         return qc.write_bam_qc(
             bam,
@@ -289,13 +305,15 @@ def write_coverage(
             bins=bins_bed,
             coverage_out=out,
             min_mapq=min_mapq,
+            weighted_out=None if short_weight is None else weighted_path(out),
+            short_weight=1.0 if short_weight is None else short_weight,
         )
 
 
-def task_coverage(args: tuple[str, str, str, int]) -> str:
-    """Bin coverage of one BAM (:func:`write_coverage`)."""
-    bins_bed, bam, out, min_mapq = args
-    write_coverage(bins_bed, bam, out, min_mapq)
+def task_coverage(args: tuple[str, str, str, int, float]) -> str:
+    """Bin coverage of one BAM and its size-weighted coverage (:func:`write_coverage`)."""
+    bins_bed, bam, out, min_mapq, short_weight = args
+    write_coverage(bins_bed, bam, out, min_mapq, short_weight)
     return out
 
 
@@ -310,8 +328,20 @@ def task_draw(args: tuple[Draw, Settings]) -> tuple[str, float]:
     with tempfile.TemporaryDirectory(dir=tmp_root, prefix=f"{draw.name}.") as tmp:
         truth = _simulate(draw, settings, Path(tmp))
         cnn = Path(tmp) / "sample.targetcoverage.cnn"
-        write_coverage(panel / "bins.target.bed", str(truth["bam"]), cnn, settings.min_mapq)
+        write_coverage(
+            panel / "bins.target.bed",
+            str(truth["bam"]),
+            cnn,
+            settings.min_mapq,
+            settings.short_weight,
+        )
         out.mkdir(parents=True, exist_ok=True)
+        cnvkit_steps.fix_only(
+            weighted_path(cnn),
+            weighted_path(panel / "reference.cnn"),
+            draw.name,
+            weighted_path(out / "sample.cnr"),
+        )
         cnvkit_steps.fix_and_segment(
             cnn, panel / "reference.cnn", draw.name, out / "sample.cnr", out / "sample.cns"
         )
@@ -392,23 +422,47 @@ def build_panels(
         pool.map(
             task_coverage,
             [
-                (str(bins), str(by_name[n.name]["bam"]), str(cnns[n.name]), settings.min_mapq)
+                (
+                    str(bins),
+                    str(by_name[n.name]["bam"]),
+                    str(cnns[n.name]),
+                    settings.min_mapq,
+                    settings.short_weight,
+                )
                 for n in members
             ],
         )
         content = pdir / "bins.content.tsv"
         cnvkit_steps.write_bin_content(bins, ref["fasta"], content)
-        cnvkit_steps.build_reference(
-            list(cnns.values()), ref["fasta"], bins, pdir / "reference.cnn", content=content
-        )
+        for track in (lambda p: Path(p), weighted_path):  # all fragments, size-weighted
+            cnvkit_steps.build_reference(
+                [track(p) for p in cnns.values()],
+                ref["fasta"],
+                bins,
+                track(pdir / "reference.cnn"),
+                content=content,
+            )
         for n in members:
             loo = pdir / f"loo_{n.name}.cnn"
             others = [p for name, p in cnns.items() if name != n.name]
             cnvkit_steps.build_reference(others, ref["fasta"], bins, loo, content=content)
+            cnvkit_steps.build_reference(
+                [weighted_path(p) for p in others],
+                ref["fasta"],
+                bins,
+                weighted_path(loo),
+                content=content,
+            )
             out = draw_dir(settings, n)
             out.mkdir(parents=True, exist_ok=True)
             cnvkit_steps.fix_and_segment(
                 cnns[n.name], loo, n.name, out / "sample.cnr", out / "sample.cns"
+            )
+            cnvkit_steps.fix_only(
+                weighted_path(cnns[n.name]),
+                weighted_path(loo),
+                n.name,
+                weighted_path(out / "sample.cnr"),
             )
             meta = _meta(n, by_name[n.name], float(by_name[n.name]["seconds"]))
             (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
@@ -439,7 +493,13 @@ def measure_all(
     for depth in sorted({d.depth for d in draws}):
         normals = [d for d in draws if d.depth == depth and d.kind == "normal"]
         paths = {n.name: draw_dir(settings, n) / "sample.cnr" for n in normals}
-        panels[depth] = panel_table({k: v for k, v in paths.items() if v.exists()}, params)
+        panels[depth] = panel_table(
+            {k: v for k, v in paths.items() if v.exists()},
+            params,
+            weighted_paths={
+                k: weighted_path(v) for k, v in paths.items() if weighted_path(v).exists()
+            },
+        )
     genome = make_genome(settings.genome_seed)
     bin_sizes = {}
     for depth in panels:
@@ -458,6 +518,7 @@ def measure_all(
             params,
             panel=panels[draw.depth],
             read_pairs=int(meta["read_pairs"]),
+            weighted_cnr=_weighted_cnr(ddir),
         )
         copies = draw.copies if draw.kind == "amp" else None
         tf = draw.tf
@@ -483,6 +544,12 @@ def measure_all(
     return pd.DataFrame(rows), missing
 
 
+def _weighted_cnr(ddir: Path) -> Path | None:
+    """A cached draw's size-weighted .cnr (None in a cache made before it was counted)."""
+    path = weighted_path(ddir / "sample.cnr")
+    return path if path.exists() else None
+
+
 def _informed(
     genome: Genome,
     draw: Draw,
@@ -506,6 +573,7 @@ def _informed(
         panel=panel,
         read_pairs=int(meta["read_pairs"]),
         baseline_call=baseline,
+        weighted_cnr=_weighted_cnr(ddir),
     )
     return {"informed_amplified": result["amplified"], "informed_locus_pcn": result["locus_pcn"]}
 
@@ -773,6 +841,7 @@ def settings_from(config: dict[str, Any], genome_seed: int, digest: bool = True)
         max_bin=int(bins["max_size"]),
         min_mapq=int(config["alignment"]["min_mapq"]),
         genome=genome_digest(make_genome(genome_seed)) if digest else "",
+        short_weight=float(config["erbb2"].get("short_fragment_weight", 1.0)),
     )
 
 

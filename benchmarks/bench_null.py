@@ -186,9 +186,10 @@ def cnr_path(run: Run, draw: NullDraw, k: int) -> Path:
 
 
 def done(run: Run, draw: NullDraw, k: int) -> bool:
-    """The draw is fixed and segmented against panel size k (the .cns is written last)."""
+    """The draw is fixed and segmented against panel size k (the .cns is written last),
+    its size-weighted coverage fixed too."""
     cnr = cnr_path(run, draw, k)
-    return cnr.exists() and cnr.with_suffix(".cns").exists()
+    return cnr.exists() and cnr.with_suffix(".cns").exists() and bd.weighted_path(cnr).exists()
 
 
 def reference_for(run: Run, draw: NullDraw, k: int) -> Path:
@@ -227,8 +228,13 @@ def task_coverage(args: tuple[NullDraw, Run, dict[str, object] | None]) -> tuple
             truth = bd._simulate(draw, run.settings, Path(tmp))
         part = Path(tmp) / cov.name
         metrics = bd.write_coverage(
-            ddir / "bins.target.bed", str(truth["bam"]), part, run.settings.min_mapq
+            ddir / "bins.target.bed",
+            str(truth["bam"]),
+            part,
+            run.settings.min_mapq,
+            run.settings.short_weight,
         )
+        shutil.move(bd.weighted_path(part), bd.weighted_path(cov))
         shutil.move(part, cov)
     seconds = time.perf_counter() - t0 + float(str(truth.get("seconds", 0.0)))
     meta = {**bd._meta(draw, truth, seconds), "name": draw.name}
@@ -238,11 +244,13 @@ def task_coverage(args: tuple[NullDraw, Run, dict[str, object] | None]) -> tuple
 
 
 def task_reference(args: tuple[list[str], str, str, str, str]) -> str:
-    """A CNVkit reference pooled from coverage files (the bins' content known)."""
+    """A CNVkit reference pooled from coverage files (the bins' content known), and its
+    size-weighted sibling from theirs (written first: the plain one marks both done)."""
     cnns, fasta, bins, content, out = args
-    part = f"{out}.part"
-    cnvkit_steps.build_reference(cnns, fasta, bins, part, content=content)
-    Path(part).replace(out)
+    for track in (bd.weighted_path, Path):
+        part = f"{track(out)}.part"
+        cnvkit_steps.build_reference([track(c) for c in cnns], fasta, bins, part, content=content)
+        Path(part).replace(track(out))
     return out
 
 
@@ -252,6 +260,11 @@ def task_fix(args: tuple[str, str, str, str, float]) -> tuple[float, float]:
     cnn, reference, name, cnr, depth = args
     t0 = time.perf_counter()
     cns = str(Path(cnr).with_suffix(".cns"))
+    weighted = bd.weighted_path(cnr)
+    cnvkit_steps.fix_only(
+        bd.weighted_path(cnn), bd.weighted_path(reference), name, f"{weighted}.part"
+    )
+    Path(f"{weighted}.part").replace(weighted)
     cnvkit_steps.fix_and_segment(cnn, reference, name, f"{cnr}.part", f"{cns}.part")
     Path(f"{cnr}.part").replace(cnr)
     Path(f"{cns}.part").replace(cns)
@@ -437,7 +450,11 @@ def measure_all(run: Run, design: Design, params: Erbb2Params) -> tuple[pd.DataF
             if not all(done(run, n, k) for n in members):
                 missing += k + len(plasma)
                 continue
-            panel = panel_table({n.name: cnr_path(run, n, k) for n in members}, params)
+            panel = panel_table(
+                {n.name: cnr_path(run, n, k) for n in members},
+                params,
+                weighted_paths={n.name: bd.weighted_path(cnr_path(run, n, k)) for n in members},
+            )
             for draw in members + plasma:
                 if not done(run, draw, k):
                     missing += 1
@@ -451,6 +468,7 @@ def measure_all(run: Run, design: Design, params: Erbb2Params) -> tuple[pd.DataF
                     params,
                     panel=panel,
                     read_pairs=int(meta["qc_read_pairs"]),
+                    weighted_cnr=bd.weighted_path(cnr),
                 )
                 row: dict[str, object] = {
                     "depth": depth,

@@ -13,6 +13,13 @@ or -20 for a bin without coverage.
 :class:`BinCoverage` adds up the spans that :func:`cfdna_erbb2.qc.bam_qc` collects in its
 one pass over the BAM, and writes the same ``.targetcoverage.cnn`` as ``cnvkit.py coverage``
 (checked byte for byte by the tests), so the BAM is not read again base by base.
+
+It also counts, apart, the spans of reads from short fragments (the QC's definition,
+:data:`cfdna_erbb2.qc.SHORT_FRAGMENT`), for the *size-weighted* coverage: the same base
+count with a short fragment's reads counted ``short_weight`` times (:meth:`BinCoverage.write`).
+Tumour-derived cfDNA is shorter than healthy cfDNA, so this track carries more tumour signal
+per unit of counting noise; CNVkit treats it like any coverage (a reference of normals
+counted the same way, GC correction, log2 ratios).
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ class BinCoverage:
         self.table = table
         self.min_mapq = min_mapq
         self.counts = np.zeros(len(table), dtype=np.int64)
+        self.short_counts = np.zeros(len(table), dtype=np.int64)
         # Per reference id: the bins' row numbers, starts and ends, sorted by start.
         self._bins: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for rid, name in enumerate(contigs):
@@ -66,36 +74,55 @@ class BinCoverage:
                 ends = table["end"].to_numpy(dtype=np.int64)[rows]
                 self._bins[rid] = (rows, starts, ends)
 
-    def add_spans(self, rids: ArrayLike, starts: ArrayLike, ends: ArrayLike) -> None:
-        """Add counted reads' reference spans (0-based, end exclusive) on reference ids ``rids``."""
+    def add_spans(
+        self,
+        rids: ArrayLike,
+        starts: ArrayLike,
+        ends: ArrayLike,
+        short: ArrayLike | None = None,
+    ) -> None:
+        """Add counted reads' reference spans (0-based, end exclusive) on reference ids ``rids``;
+        ``short`` (one truth value per span) marks reads of short fragments, also counted apart."""
         rid = np.asarray(rids, dtype=np.int64)
         start = np.asarray(starts, dtype=np.int64)
         end = np.asarray(ends, dtype=np.int64)
+        is_short = None if short is None else np.asarray(short, dtype=bool)
         for ref in np.unique(rid):
             if int(ref) not in self._bins:
                 continue
             rows, bin_start, bin_end = self._bins[int(ref)]
             on = rid == ref
             self.counts[rows] += span_overlaps(start[on], end[on], bin_start, bin_end)
+            if is_short is not None:
+                sel = on & is_short
+                if sel.any():
+                    self.short_counts[rows] += span_overlaps(
+                        start[sel], end[sel], bin_start, bin_end
+                    )
 
-    def table_cnn(self) -> pd.DataFrame:
-        """The bins with ``depth`` (mean reads per base) and ``log2``, as CNVkit writes them."""
+    def table_cnn(self, short_weight: float = 1.0) -> pd.DataFrame:
+        """The bins with ``depth`` (mean reads per base) and ``log2``, as CNVkit writes them;
+        with ``short_weight`` w != 1 the size-weighted coverage: base count + (w - 1) x the
+        short fragments' base count, over the bin length."""
+        if not short_weight > 0:
+            raise ValueError(f"short_weight must be positive, not {short_weight}")
         table = self.table.copy()
         spans = (table["end"] - table["start"]).to_numpy()
+        counts = self.counts + (short_weight - 1.0) * self.short_counts
         depth = np.zeros(len(table))
         ok = spans > 0
-        depth[ok] = self.counts[ok] / spans[ok]
+        depth[ok] = counts[ok] / spans[ok]
         log2 = np.full(len(table), NULL_LOG2)
         log2[depth > 0] = np.log2(depth[depth > 0])
         table["depth"] = depth
         table["log2"] = log2
         return table
 
-    def write(self, path: str | Path) -> None:
+    def write(self, path: str | Path, short_weight: float = 1.0) -> None:
         """Write the ``.targetcoverage.cnn`` file as CNVkit's writer does (``skgenome.tabio``:
         tab-separated, a header row, floats as ``%.6g``), without importing CNVkit (about a
-        second per job)."""
-        self.table_cnn().to_csv(path, sep="\t", index=False, float_format="%.6g")
+        second per job); ``short_weight``: see :meth:`table_cnn`."""
+        self.table_cnn(short_weight).to_csv(path, sep="\t", index=False, float_format="%.6g")
 
 
 def span_overlaps(

@@ -58,10 +58,12 @@ SHEET_COLUMNS = ("sample", "patient", "kind", "timepoint")
 #: (log2), whether it serves in the panel and, if not, why; then the tumour-fraction fit's
 #: segment-level systematic sd (log2) from every usable normal (``tf_systematic_sd``, the
 #: same in every row: what a plasma draw's fit uses) and from the usable normals other than
-#: this one (``tf_systematic_sd_loo``: what this normal's own fit uses).
+#: this one (``tf_systematic_sd_loo``: what this normal's own fit uses). Last, the same
+#: normal's ERBB2 log2 and its SE on the size-weighted track (``sw_erbb2_log2``,
+#: ``sw_se_noise``; empty without that track), from which that track's systematic sd comes.
 PANEL_COLUMNS = (
     "sample", "erbb2_log2", "se_noise", "noise_sd", "usable", "reason",
-    "tf_systematic_sd", "tf_systematic_sd_loo",
+    "tf_systematic_sd", "tf_systematic_sd_loo", "sw_erbb2_log2", "sw_se_noise",
 )  # fmt: skip
 #: Tumour-fraction columns of calls.tsv, after the measurement and the sex columns:
 #: ``tumour_fraction``, ``tf_low``, ``tf_high`` (fraction, 95% interval; empty unless
@@ -99,8 +101,12 @@ def panel_table(
     params: Erbb2Params,
     screened_out: Mapping[str, str] | None = None,
     tf_params: TumourFractionParams | None = None,
+    weighted_paths: Mapping[str, str | Path] | None = None,
 ) -> pd.DataFrame:
     """The panel of normals (columns :data:`PANEL_COLUMNS`), one row per normal.
+
+    ``weighted_paths`` (sample -> size-weighted .cnr, each against a reference without it)
+    gives the ``sw_`` columns.
 
     A normal serves (``usable``) unless it was screened out before the CNVkit reference
     (``screened_out``: sample -> reason, see :func:`cfdna_erbb2.panel.screen_normals`) or
@@ -114,6 +120,9 @@ def panel_table(
         value, se = gene_estimate(bins, params.gene)
         noise = bin_noise(bins)[1]
         reason = screened_out.get(sample) or panel_reason(value, noise, params)
+        sw_value, sw_se = math.nan, math.nan
+        if weighted_paths is not None and sample in weighted_paths:
+            sw_value, sw_se = gene_estimate(read_bins(weighted_paths[sample]), params.gene)
         rows.append(
             {
                 "sample": sample,
@@ -122,6 +131,8 @@ def panel_table(
                 "noise_sd": noise,
                 "usable": not reason,
                 "reason": reason,
+                "sw_erbb2_log2": sw_value,
+                "sw_se_noise": sw_se,
             }
         )
         if not reason:
@@ -152,13 +163,23 @@ def _truth(value: object) -> bool:
         return False
 
 
-def panel_systematic(panel: pd.DataFrame, exclude: str | None, floor: float) -> float:
-    """Systematic SD from the panel's usable rows, leaving out ``exclude`` (a normal's own)."""
+def panel_systematic(
+    panel: pd.DataFrame, exclude: str | None, floor: float, track: str = "all"
+) -> float:
+    """Systematic SD from the panel's usable rows, leaving out ``exclude`` (a normal's own),
+    of the all-fragment values or (``track`` "size_weighted") the size-weighted ones; the
+    floor for a panel table without that track."""
+    prefix = "sw_" if track == "size_weighted" else ""
+    value, se = f"{prefix}erbb2_log2", f"{prefix}se_noise"
+    if value not in panel.columns or se not in panel.columns:
+        return floor
     rows = panel[panel["usable"].map(_truth).astype(bool)] if "usable" in panel.columns else panel
     if exclude is not None:
         rows = rows[rows["sample"] != exclude]
     return systematic_sd(
-        rows["erbb2_log2"].to_numpy(dtype=float), rows["se_noise"].to_numpy(dtype=float), floor
+        pd.to_numeric(rows[value], errors="coerce").to_numpy(dtype=float),
+        pd.to_numeric(rows[se], errors="coerce").to_numpy(dtype=float),
+        floor,
     )
 
 
@@ -239,8 +260,11 @@ def call_sample(
     tf_systematic: float | None = None,
     tf_params: TumourFractionParams | None = None,
     baseline: tuple[str | Path, str | Path | None] | None = None,
+    weighted_cnr: str | Path | None = None,
+    weighted_systematic: float | None = None,
 ) -> dict[str, object]:
-    """Measure one sample from its .cnr (and .cns); errors name the file.
+    """Measure one sample from its .cnr (and .cns, and the size-weighted track's .cnr with
+    its systematic sd); errors name the file.
 
     The row is the measurement (:class:`cfdna_erbb2.erbb2.Erbb2Measurement`) followed by
     the sample's inferred ``sex`` and the X and Y depth ratios it rests on
@@ -251,6 +275,9 @@ def call_sample(
     """
     bins = read_bins(cnr)
     segments = read_segments(cns) if cns is not None else None
+    weighted = read_bins(weighted_cnr) if weighted_cnr is not None else None
+    if weighted is not None:
+        _check_same_bins(bins, weighted, cnr, weighted_cnr)
     try:
         result = measure(
             bins,
@@ -259,6 +286,8 @@ def call_sample(
             systematic=systematic,
             read_pairs=read_pairs,
             baseline_locus=baseline_locus,
+            weighted=weighted,
+            weighted_systematic=weighted_systematic,
         )
     except ValueError as exc:
         raise InputError(cnr, str(exc), field="gene") from None
@@ -283,6 +312,22 @@ def call_sample(
         **tf,
         **informed,
     }
+
+
+def _check_same_bins(
+    bins: pd.DataFrame, weighted: pd.DataFrame, cnr: str | Path, weighted_cnr: str | Path | None
+) -> None:
+    """The size-weighted track must hold the same bins as the sample's .cnr."""
+    keys = ["chromosome", "start", "end"]
+    if len(bins) != len(weighted) or not bins[keys].reset_index(drop=True).equals(
+        weighted[keys].reset_index(drop=True)
+    ):
+        raise InputError(
+            weighted_cnr or cnr,
+            f"the size-weighted copy ratios do not hold the same bins as {cnr} "
+            f"({len(weighted)} against {len(bins)} bins): both must come from one bin set",
+            field="bins",
+        )
 
 
 def informed_row(
@@ -346,6 +391,7 @@ def call_draw(
     read_pairs: int | None = None,
     baseline_call: Mapping[str, object] | None = None,
     baseline: tuple[str | Path, str | Path | None] | None = None,
+    weighted_cnr: str | Path | None = None,
 ) -> dict[str, object]:
     """One sample's measurement (a calls-table row without the sheet's columns).
 
@@ -353,12 +399,12 @@ def call_draw(
     is left out of its own panel estimates (ERBB2's and the tumour fraction's).
     ``baseline_call`` is the measurement of this draw's baseline when it is an on-treatment
     draw (its amplicon becomes the locus); ``baseline`` that baseline's .cnr and .cns paths
-    (for the tumour-informed TF).
+    (for the tumour-informed TF); ``weighted_cnr`` its size-weighted track's .cnr.
     """
-    systematic = (
-        params.systematic_sd_floor
-        if panel is None
-        else panel_systematic(panel, sample, params.systematic_sd_floor)
+    floor = params.systematic_sd_floor
+    systematic = floor if panel is None else panel_systematic(panel, sample, floor)
+    weighted_systematic = (
+        floor if panel is None else panel_systematic(panel, sample, floor, "size_weighted")
     )
     baseline_locus = amplicon_of(baseline_call) if baseline_call is not None else None
     return call_sample(
@@ -370,6 +416,8 @@ def call_draw(
         baseline_locus=baseline_locus,
         tf_systematic=panel_tf_systematic(panel, sample),
         baseline=baseline,
+        weighted_cnr=weighted_cnr,
+        weighted_systematic=weighted_systematic,
     )
 
 

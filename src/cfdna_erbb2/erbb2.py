@@ -47,11 +47,32 @@ Definitions (every value is per sample):
 - ``scan_windows``: windows the scan tested (0 when it did not run: an inherited baseline
   locus, a called locus, a sample not evaluable, or ``scan`` off); ``scan_z_min``,
   ``scan_focal_z_min``: its thresholds (empty when it did not run).
+- the *size-weighted track* (``tracks`` 2): the same bins' coverage with reads of short
+  fragments (< 150 bp, :data:`cfdna_erbb2.qc.SHORT_FRAGMENT`) counted
+  ``short_fragment_weight`` times, fixed against a reference of the normals counted the same
+  way (:mod:`cfdna_erbb2.bincov`). Tumour-derived cfDNA is shorter, so an amplicon stands
+  more standard errors above its surroundings there when the tumour's fragments are short
+  (weights near the matched filter, the tumour's over the normal's share of short and of
+  long fragments, gain most; Mouliere et al. 2018 report a median 2-fold enrichment of
+  tumour DNA at 90-150 bp). The locus (and every scan window) is tested on both tracks;
+  each test's thresholds are raised for the two (Bonferroni: the one-sided tail of
+  ``z_min`` and of ``focal_z_min`` shared between them), so two tracks add no more false
+  calls than one test at the plain thresholds, and a tumour whose fragments are not short
+  loses only that raise. The weighted track's log2 is not a copy ratio (short fragments
+  weigh more: an amplicon's excess is inflated by the tumour's enrichment in short
+  fragments), so every value reported in copies comes from all fragments alike; ``sw_z`` and
+  ``sw_focal_z`` are the weighted track's ``erbb2_z`` and ``focal_z`` at the reported locus,
+  ``call_track`` the track whose test called it ("all", "size_weighted"; empty when not
+  amplified). Without the track (``tracks`` 1: CNVkit output from elsewhere, or
+  ``short_fragment_weight`` 1) the plain thresholds apply.
 - ``lod_pcn``: the smallest locus plasma copy number this sample would have called
   amplified, given its noise and flanks (its limit of detection, copies), for an amplicon
   spanning the locus. For an on-treatment draw that is the baseline's amplicon; for a
   sample without one it is the ERBB2 bins, which makes the limit conservative (a wider
-  amplicon would be seen at a lower level).
+  amplicon would be seen at a lower level). With the size-weighted track it is the lower of
+  the two tracks' limits for an amplicon whose fragments are as long as the normal ones
+  (the weighted track's log2 then equals the copy ratio): conservative again, since a
+  tumour's shorter fragments lower the weighted track's limit further.
 """
 
 from __future__ import annotations
@@ -111,6 +132,7 @@ class Erbb2Params:
     max_lod_pcn: float = 20.0
     cnvkit_amp_log2: float = 0.7
     scan: bool = True
+    short_fragment_weight: float = 2.5
 
 
 @dataclass(frozen=True)
@@ -148,6 +170,10 @@ class Erbb2Measurement:
     scan_windows: int
     scan_z_min: float
     scan_focal_z_min: float
+    tracks: int
+    sw_z: float
+    sw_focal_z: float
+    call_track: str
     reason: str
 
     def to_row(self) -> dict[str, object]:
@@ -414,24 +440,98 @@ def _flanks(
     return _Flanks(log2, n, sum(len(v) for v in sides))
 
 
+#: The coverage tracks a locus is tested on (``call_track``): all fragments alike, and the
+#: size-weighted coverage (module docstring).
+TRACKS = ("all", "size_weighted")
+
+
+@dataclass(frozen=True)
+class _Track:
+    """One coverage track of the sample: its name, its usable autosome values by chromosome
+    (for noise), its bin noise sd, the usable bins of the gene's chromosome in position order,
+    and the systematic sd of its locus values."""
+
+    name: str
+    chroms: list[np.ndarray]
+    noise_sd: float
+    chrom_bins: pd.DataFrame
+    sys_sd: float
+
+
+def _track(name: str, bins: pd.DataFrame, chrom: str, sys_sd: float) -> _Track:
+    chroms = _usable_by_chromosome(bins)
+    chrom_bins = bins[(bins["chromosome"] == chrom) & _usable(bins)].sort_values("start")
+    return _Track(name, chroms, _mapd(chroms)[1], chrom_bins, sys_sd)
+
+
+def _tracks(
+    bins: pd.DataFrame,
+    weighted: pd.DataFrame | None,
+    chrom: str,
+    params: Erbb2Params,
+    systematic: float | None,
+    weighted_systematic: float | None,
+) -> list[_Track]:
+    """All fragments, and the size-weighted track when given and weighted (``measure``)."""
+    floor = params.systematic_sd_floor
+    tracks = [_track("all", bins, chrom, floor if systematic is None else systematic)]
+    if weighted is not None and params.short_fragment_weight != 1:
+        sw_sys = floor if weighted_systematic is None else weighted_systematic
+        tracks.append(_track("size_weighted", weighted, chrom, sw_sys))
+    return tracks
+
+
+def _locus_at(track: _Track, locus: _Locus) -> _Locus:
+    """The same locus (its span) on another track's bins."""
+    b = track.chrom_bins
+    chosen = b[(b["start"] >= locus.start) & (b["end"] <= locus.end)]
+    log2, n_eff = _weighted_mean(chosen["log2"].to_numpy(), chosen["weight"].to_numpy())
+    return _Locus(locus.source, chosen, log2, n_eff, locus.start, locus.end)
+
+
+@dataclass(frozen=True)
+class _Test:
+    """A locus tested on one track: the locus' bins there, its flanks and its errors."""
+
+    track: str
+    locus: _Locus
+    flanks: _Flanks
+    errors: _Errors
+
+    def passes(self, z_min: float, focal_z_min: float) -> bool:
+        return self.errors.z >= z_min and self.errors.focal_z >= focal_z_min
+
+
+def _test(track: _Track, locus: _Locus, params: Erbb2Params) -> _Test:
+    flanks = _flanks(track.chrom_bins, locus, params)
+    return _Test(
+        track.name,
+        locus,
+        flanks,
+        _errors(track.chroms, track.noise_sd, locus, flanks, track.sys_sd),
+    )
+
+
 @dataclass(frozen=True)
 class _Scan:
-    """What the scan found: the best window that passed (None when none did), how many
-    windows it tested, and the thresholds it used."""
+    """What the scan found: the best window that passed (None when none did) and the track
+    it passed on, how many window tests it made (over every track), and the thresholds it
+    used."""
 
     locus: _Locus | None
+    track: str
     windows: int
     z_min: float
     focal_z_min: float
 
 
-NO_SCAN = _Scan(None, 0, math.nan, math.nan)
+NO_SCAN = _Scan(None, "", 0, math.nan, math.nan)
 
 
 def scan_thresholds(params: Erbb2Params, windows: int) -> tuple[float, float]:
-    """Per-window (z, focal z) thresholds of a scan over ``windows`` windows: the one-sided
-    tail probabilities of ``z_min`` and ``focal_z_min`` shared among them (Bonferroni), so
-    that the scan's chance of a false call is at most that of one test at those thresholds."""
+    """Per-test (z, focal z) thresholds of ``windows`` tests: the one-sided tail probabilities
+    of ``z_min`` and ``focal_z_min`` shared among them (Bonferroni), so that the tests'
+    chance of a false call is at most that of one test at those thresholds."""
     if windows <= 1:
         return params.z_min, params.focal_z_min
     return (
@@ -464,22 +564,43 @@ def scan_windows(
     return windows
 
 
-def _scan(
-    chrom_bins: pd.DataFrame,
-    gene: _Gene,
-    chroms: list[np.ndarray],
-    noise_sd: float,
-    sys_sd: float,
-    params: Erbb2Params,
-) -> _Scan:
-    """Test every window of :func:`scan_windows` as a locus (module docstring, *scan*)."""
-    gene_idx = np.flatnonzero(np.isin(chrom_bins.index, gene.bins.index))
-    starts, ends = chrom_bins["start"].to_numpy(), chrom_bins["end"].to_numpy()
-    windows = scan_windows(starts, ends, gene_idx, params.max_amplicon_bp) if len(gene_idx) else []
-    if not windows:
+def _track_windows(track: _Track, params: Erbb2Params) -> list[tuple[int, int]]:
+    """:func:`scan_windows` over one track's bins of the gene's chromosome."""
+    b = track.chrom_bins
+    gene_idx = np.flatnonzero(np.asarray(gene_mask(b["gene"], params.gene)))
+    if not len(gene_idx):
+        return []
+    starts, ends = b["start"].to_numpy(), b["end"].to_numpy()
+    return scan_windows(starts, ends, gene_idx, params.max_amplicon_bp)
+
+
+def _scan(tracks: list[_Track], params: Erbb2Params) -> _Scan:
+    """Test every window of :func:`scan_windows` as a locus on every track (module docstring,
+    *scan*), at thresholds raised for all the window tests together; the window that passes
+    with the highest z on the first track that has one."""
+    grids = [_track_windows(track, params) for track in tracks]
+    total = sum(len(g) for g in grids)
+    if not total:
         return NO_SCAN
-    z_min, focal_min = scan_thresholds(params, len(windows))
-    w, x = chrom_bins["weight"].to_numpy(float), chrom_bins["log2"].to_numpy(float)
+    z_min, focal_min = scan_thresholds(params, total)
+    for track, windows in zip(tracks, grids, strict=True):
+        best = _best_window(track, windows, params, z_min, focal_min)
+        if best is not None:
+            return _Scan(best, track.name, total, z_min, focal_min)
+    return _Scan(None, "", total, z_min, focal_min)
+
+
+def _best_window(
+    track: _Track,
+    windows: list[tuple[int, int]],
+    params: Erbb2Params,
+    z_min: float,
+    focal_min: float,
+) -> _Locus | None:
+    """The window of one track that passes both thresholds with the highest z (or None)."""
+    b = track.chrom_bins
+    starts, ends = b["start"].to_numpy(), b["end"].to_numpy()
+    w, x = b["weight"].to_numpy(float), b["log2"].to_numpy(float)
     cw, cwx, cww = (np.concatenate([[0.0], np.cumsum(v)]) for v in (w, w * x, w * w))
     best, best_z = None, -math.inf
     for i, j in windows:
@@ -487,15 +608,15 @@ def _scan(
         if total <= 0:
             continue
         mean, n_eff = (cwx[j] - cwx[i]) / total, total**2 / (cww[j] - cww[i])
-        locus = _Locus("scan", chrom_bins.iloc[i:j], mean, n_eff, int(starts[i]), int(ends[j - 1]))
-        sides = _flank_sides(chrom_bins, locus, params)
+        locus = _Locus("scan", b.iloc[i:j], mean, n_eff, int(starts[i]), int(ends[j - 1]))
+        sides = _flank_sides(b, locus, params)
         if min(len(v) for v in sides) < params.min_flank_bins:
             continue  # a window must step up from both sides (it could end in a broad gain)
-        flanks = _flanks(chrom_bins, locus, params, sides)
-        errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
+        flanks = _flanks(b, locus, params, sides)
+        errors = _errors(track.chroms, track.noise_sd, locus, flanks, track.sys_sd)
         if errors.z >= z_min and errors.focal_z >= focal_min and errors.z > best_z:
             best, best_z = locus, errors.z
-    return _Scan(best, len(windows), z_min, focal_min)
+    return best
 
 
 #: Values of a sample with no data to speak of (:func:`_no_data`): reported empty, not as
@@ -503,7 +624,7 @@ def _scan(
 NO_DATA_FIELDS = (
     "erbb2_log2", "erbb2_pcn", "erbb2_se_log2", "locus_log2", "locus_pcn", "segment_log2",
     "flank_log2", "mapd", "noise_sd", "locus_noise_sd", "se_log2", "erbb2_z", "focal_z",
-    "lod_log2", "lod_pcn",
+    "lod_log2", "lod_pcn", "sw_z", "sw_focal_z",
 )  # fmt: skip
 
 
@@ -570,50 +691,105 @@ def _errors(
     return _Errors(noise, se, se_focal, z, (locus.log2 - flanks.log2) / se_focal)
 
 
-def _lod_log2(errors: _Errors, flanks: _Flanks, params: Erbb2Params) -> float:
-    """The smallest locus log2 that both thresholds would call (limit of detection)."""
-    lod = params.z_min * errors.locus
+def _lod_log2(test: _Test, z_min: float, focal_z_min: float) -> float:
+    """The smallest locus log2 that both thresholds would call on this track (its limit of
+    detection, for an amplicon whose fragments are as long as the normal ones)."""
+    errors, flanks = test.errors, test.flanks
+    lod = z_min * errors.locus
     if math.isfinite(errors.focal):
-        lod = max(lod, max(flanks.log2, 0.0) + params.focal_z_min * errors.focal)
+        lod = max(lod, max(flanks.log2, 0.0) + focal_z_min * errors.focal)
     return lod
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    """The thresholds one locus test used (raised for the tracks), and how many tracks."""
+
+    z_min: float
+    focal_z_min: float
+    tracks: int
+
+    def words(self, value: float, plain: float) -> str:
+        if self.tracks == 1:
+            return f"{plain}"
+        return f"{value:.2f}: {plain} for one test, raised for {self.tracks} tracks"
 
 
 def _reason(
     params: Erbb2Params,
-    locus: _Locus,
-    errors: _Errors,
+    main: _Test,
+    called: _Test,
+    limits: _Thresholds,
     lod_log2: float,
     unevaluable: list[str],
     amplified: bool,
     scan: _Scan = NO_SCAN,
 ) -> str:
-    """The call in words, with the numbers it rests on."""
+    """The call in words, with the numbers it rests on (``called``: the test that called it,
+    or the all-fragment test when none did)."""
     if unevaluable:
         return "not evaluable: " + "; ".join(unevaluable)
+    locus, errors = main.locus, called.errors
     head = f"{locus.source} log2 {fixed(locus.log2, 3)}"
+    weighted = ""
+    if called.track == "size_weighted":
+        weighted = (
+            f" on the size-weighted coverage (short fragments counted "
+            f"{params.short_fragment_weight:g}x; all fragments alike: "
+            f"{fixed(main.errors.z, 1)} SE above diploid, {fixed(main.errors.focal_z, 1)} "
+            "above its flanks)"
+        )
     if amplified and locus.source == "scan":
         return (
             f"amplified: {head} over {len(locus.bins)} bins (the best of {scan.windows} "
-            f"windows containing {params.gene}) is {fixed(errors.z, 1)} SE above diploid "
+            f"window tests containing {params.gene}) is {fixed(errors.z, 1)} SE above diploid "
             f"(>= {scan.z_min:.2f}: {params.z_min} for one test, raised for the windows) and "
             f"{fixed(errors.focal_z, 1)} SE above its flanks (>= {scan.focal_z_min:.2f})"
+            f"{weighted}"
         )
+    z_words = limits.words(limits.z_min, params.z_min)
+    focal_words = limits.words(limits.focal_z_min, params.focal_z_min)
     if amplified:
         return (
-            f"amplified: {head} is {fixed(errors.z, 1)} SE above diploid (>= {params.z_min}) and "
-            f"{fixed(errors.focal_z, 1)} SE above its flanks (>= {params.focal_z_min})"
+            f"amplified: {head} is {fixed(errors.z, 1)} SE above diploid (>= {z_words}) and "
+            f"{fixed(errors.focal_z, 1)} SE above its flanks (>= {focal_words}){weighted}"
         )
-    if errors.z >= params.z_min:
+    errors = main.errors
+    if errors.z >= limits.z_min:
         return (
             f"not amplified: {head} is raised ({fixed(errors.z, 1)} SE) but only "
-            f"{fixed(errors.focal_z, 1)} SE above its flanks (< {params.focal_z_min}): a broad "
+            f"{fixed(errors.focal_z, 1)} SE above its flanks (< {focal_words}): a broad "
             "gain, not a focal amplification"
         )
-    scanned = f"; no window of {scan.windows} scanned passes" if scan.windows else ""
+    scanned = f"; no window of {scan.windows} tests passes" if scan.windows else ""
     return (
-        f"not amplified: {head} is {fixed(errors.z, 1)} SE above diploid (< {params.z_min})"
+        f"not amplified: {head} is {fixed(errors.z, 1)} SE above diploid (< {z_words})"
         f"{scanned}; smallest detectable pCN {pcn_from_log2(lod_log2):.2f}"
     )
+
+
+def _decide(
+    tracks: list[_Track],
+    tests: list[_Test],
+    params: Erbb2Params,
+    limits: _Thresholds,
+    unevaluable: bool,
+) -> tuple[list[_Test], _Test, bool, _Scan]:
+    """The call from the locus' tests on every track, else from the scan: (the tests of the
+    reported locus, the one that called it or the all-fragment one, amplified, the scan)."""
+    passed = [t for t in tests if t.passes(limits.z_min, limits.focal_z_min)]
+    if unevaluable:
+        return tests, tests[0], False, NO_SCAN
+    if passed:
+        return tests, passed[0], True, NO_SCAN
+    if not params.scan or tests[0].locus.source == "baseline":
+        return tests, tests[0], False, NO_SCAN
+    scan = _scan(tracks, params)
+    if scan.locus is None:
+        return tests, tests[0], False, scan
+    found = scan.locus
+    tests = [_test(t, _locus_at(t, found), params) for t in tracks]
+    return tests, next(t for t in tests if t.track == scan.track), True, scan
 
 
 def measure(
@@ -624,6 +800,8 @@ def measure(
     systematic: float | None = None,
     read_pairs: int | None = None,
     baseline_locus: tuple[str, int, int] | None = None,
+    weighted: pd.DataFrame | None = None,
+    weighted_systematic: float | None = None,
 ) -> Erbb2Measurement:
     """Measure ERBB2 in one sample.
 
@@ -631,50 +809,48 @@ def measure(
     ``read_segments``; ``systematic`` is the panel's systematic sd (default: the floor);
     ``read_pairs`` (if known) feeds the evaluability check; ``baseline_locus`` (chromosome,
     start, end in bp) is the amplicon of this patient's baseline, measured in its place.
+    ``weighted``: the size-weighted track's bins, ``weighted_systematic`` its systematic sd.
     Raises ``ValueError`` when no bin names the gene (the caller turns it into an error
     naming the file).
     """
     gene = _find_gene(bins, params.gene)
-    chroms = _usable_by_chromosome(bins)  # grouped once; every noise estimate reuses it
-    mapd, noise_sd = _mapd(chroms)
-    sys_sd = params.systematic_sd_floor if systematic is None else systematic
+    tracks = _tracks(bins, weighted, gene.chrom, params, systematic, weighted_systematic)
+    main = tracks[0]
+    chroms, noise_sd = main.chroms, main.noise_sd
+    mapd = _mapd(chroms)[0]
     erbb2_log2, gene_n_eff = _weighted_mean(
         gene.bins["log2"].to_numpy(), gene.bins["weight"].to_numpy()
     )
     gene_noise = _window_sd(chroms, noise_sd, gene_n_eff) if gene_n_eff > 0 else math.nan
+    limits = _Thresholds(*scan_thresholds(params, len(tracks)), len(tracks))
 
-    chrom_bins = bins[(bins["chromosome"] == gene.chrom) & _usable(bins)].sort_values("start")
-    segment = _gene_segment(segments, gene, chrom_bins, params.max_amplicon_bp)
-    locus = _choose_locus(chrom_bins, gene, segment, baseline_locus)
-    flanks = _flanks(chrom_bins, locus, params)
-    unevaluable = _unevaluable_reasons(params, read_pairs, noise_sd, gene, erbb2_log2, flanks)
-    errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
-    lod_log2 = _lod_log2(errors, flanks, params)
-    unevaluable += _lod_reason(lod_log2, params)
-    amplified = bool(
-        not unevaluable and errors.z >= params.z_min and errors.focal_z >= params.focal_z_min
+    segment = _gene_segment(segments, gene, main.chrom_bins, params.max_amplicon_bp)
+    locus = _choose_locus(main.chrom_bins, gene, segment, baseline_locus)
+    tests = [_test(main, locus, params)] + [
+        _test(t, _locus_at(t, locus), params) for t in tracks[1:]
+    ]
+    unevaluable = _unevaluable_reasons(
+        params, read_pairs, noise_sd, gene, erbb2_log2, tests[0].flanks
     )
-    scan = NO_SCAN
-    if params.scan and not unevaluable and not amplified and locus.source != "baseline":
-        scan = _scan(chrom_bins, gene, chroms, noise_sd, sys_sd, params)
-        if scan.locus is not None:
-            locus, amplified = scan.locus, True
-            flanks = _flanks(chrom_bins, locus, params)
-            errors = _errors(chroms, noise_sd, locus, flanks, sys_sd)
+    lod_log2 = min(_lod_log2(t, limits.z_min, limits.focal_z_min) for t in tests)
+    unevaluable += _lod_reason(lod_log2, params)
+    tests, called, amplified, scan = _decide(tracks, tests, params, limits, bool(unevaluable))
+    main_test = tests[0]
+    sw_test = tests[1] if len(tests) > 1 else None
     cnvkit_value = segment.log2 if math.isfinite(segment.log2) else erbb2_log2
     result = Erbb2Measurement(
         erbb2_log2=erbb2_log2,
         erbb2_pcn=pcn_from_log2(erbb2_log2),
-        erbb2_se_log2=math.sqrt(gene_noise**2 + sys_sd**2),
+        erbb2_se_log2=math.sqrt(gene_noise**2 + main.sys_sd**2),
         erbb2_bins=len(gene.bins),
-        **_locus_fields(gene, locus, segment, flanks),
+        **_locus_fields(gene, main_test.locus, segment, main_test.flanks),
         mapd=mapd,
         noise_sd=noise_sd,
-        locus_noise_sd=errors.locus_noise,
-        systematic_sd=sys_sd,
-        se_log2=errors.locus,
-        erbb2_z=errors.z,
-        focal_z=errors.focal_z,
+        locus_noise_sd=main_test.errors.locus_noise,
+        systematic_sd=main.sys_sd,
+        se_log2=main_test.errors.locus,
+        erbb2_z=main_test.errors.z,
+        focal_z=main_test.errors.focal_z,
         lod_log2=lod_log2,
         lod_pcn=pcn_from_log2(lod_log2),
         amplified=amplified,
@@ -685,7 +861,11 @@ def measure(
         scan_windows=scan.windows,
         scan_z_min=scan.z_min,
         scan_focal_z_min=scan.focal_z_min,
-        reason=_reason(params, locus, errors, lod_log2, unevaluable, amplified, scan),
+        tracks=len(tracks),
+        sw_z=sw_test.errors.z if sw_test is not None else math.nan,
+        sw_focal_z=sw_test.errors.focal_z if sw_test is not None else math.nan,
+        call_track=called.track if amplified else "",
+        reason=_reason(params, main_test, called, limits, lod_log2, unevaluable, amplified, scan),
     )
     if _no_data(params, read_pairs, noise_sd, gene, erbb2_log2):
         blank: dict[str, Any] = dict.fromkeys(NO_DATA_FIELDS, math.nan)

@@ -10,7 +10,9 @@ Read-level metrics come from one pass over the BAM:
   improper), counted 1..``MAX_FRAGMENT`` bp. ``fragment_mode`` (bp), ``fragment_median``
   (bp) and ``short_fraction``: fragments shorter than ``SHORT_FRAGMENT`` bp over all counted.
 
-The same pass counts the bins' coverage for CNVkit (:mod:`cfdna_erbb2.bincov`).
+The same pass counts the bins' coverage for CNVkit (:mod:`cfdna_erbb2.bincov`), and apart
+the coverage of reads from short fragments (paired, mate on the same chromosome, 0 < |TLEN| <
+``SHORT_FRAGMENT``: the fragments ``short_fraction`` counts), for the size-weighted coverage.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def bam_qc(
     rids: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
+    shorts: list[bool] = []
     with pysam.AlignmentFile(str(bam_path), "rb", check_sq=False) as bam:
         for read in bam.fetch(until_eof=True):
             flag = read.flag
@@ -59,14 +62,21 @@ def bam_qc(
             ):
                 end = read.reference_end
                 if end is not None:
-                    rids.append(read.reference_id)
+                    rid = read.reference_id
+                    rids.append(rid)
                     starts.append(read.reference_start)
                     ends.append(end)
+                    shorts.append(
+                        (flag & 0x9) == 0x1  # paired, mate mapped
+                        and rid == read.next_reference_id
+                        and 0 < abs(read.template_length) < SHORT_FRAGMENT
+                    )
                     if len(rids) >= flush:
-                        coverage.add_spans(rids, starts, ends)
+                        coverage.add_spans(rids, starts, ends, shorts)
                         rids.clear()
                         starts.clear()
                         ends.clear()
+                        shorts.clear()
             if flag & 0x900:  # secondary or supplementary
                 continue
             primary += 1
@@ -93,9 +103,21 @@ def bam_qc(
     if lengths:
         hist += np.bincount(lengths, minlength=max_fragment + 1)
     if coverage is not None and rids:
-        coverage.add_spans(rids, starts, ends)
-    counted = int(hist.sum())
+        coverage.add_spans(rids, starts, ends, shorts)
     read_pairs = first if first else primary // 2
+    metrics: dict[str, float] = {
+        "read_pairs": read_pairs,
+        "mapped_fraction": mapped / primary if primary else math.nan,
+        "duplicate_fraction": dup / mapped if mapped else math.nan,
+        **fragment_metrics(hist),
+    }
+    return metrics, hist
+
+
+def fragment_metrics(hist: np.ndarray) -> dict[str, float]:
+    """``fragments_counted``, ``fragment_mode``, ``fragment_median`` (bp) and
+    ``short_fraction`` of a fragment-length histogram (index = length in bp)."""
+    counted = int(hist.sum())
     # Without fragments there is no length to report (not 0 bp): NaN, an empty cell.
     mode, median, short = math.nan, math.nan, math.nan
     if counted:
@@ -103,16 +125,12 @@ def bam_qc(
         mode = int(np.argmax(hist))
         median = int(np.searchsorted(cumulative, counted / 2))
         short = short_fraction(np.arange(hist.size), hist)
-    metrics: dict[str, float] = {
-        "read_pairs": read_pairs,
-        "mapped_fraction": mapped / primary if primary else math.nan,
-        "duplicate_fraction": dup / mapped if mapped else math.nan,
+    return {
         "fragments_counted": counted,
         "fragment_mode": mode,
         "fragment_median": median,
         "short_fraction": short,
     }
-    return metrics, hist
 
 
 def count_read_pairs(bam_path: str | Path) -> int:
@@ -197,11 +215,17 @@ def write_bam_qc(
     bins: str | Path | None = None,
     coverage_out: str | Path | None = None,
     min_mapq: int = 0,
+    weighted_out: str | Path | None = None,
+    short_weight: float = 1.0,
 ) -> dict[str, float]:
     """Run :func:`bam_qc` and write metrics (JSON), the histogram (TSV length, count) and,
-    given ``bins`` and ``coverage_out``, the bins' CNVkit coverage (``.targetcoverage.cnn``)."""
+    given ``bins`` and ``coverage_out``, the bins' CNVkit coverage (``.targetcoverage.cnn``);
+    given ``weighted_out`` too, the size-weighted coverage with short fragments' reads counted
+    ``short_weight`` times (:meth:`cfdna_erbb2.bincov.BinCoverage.table_cnn`)."""
     if (bins is None) != (coverage_out is None):
         raise ValueError("bin coverage needs both the bins and the output path")
+    if weighted_out is not None and coverage_out is None:
+        raise ValueError("the size-weighted coverage needs the bins and the coverage output")
     coverage = None
     if bins is not None:
         with pysam.AlignmentFile(str(bam_path), "rb", check_sq=False) as bam:
@@ -209,6 +233,8 @@ def write_bam_qc(
     metrics, hist = bam_qc(bam_path, coverage=coverage)
     if coverage is not None and coverage_out is not None:
         coverage.write(coverage_out)
+        if weighted_out is not None:
+            coverage.write(weighted_out, short_weight)
     Path(metrics_out).write_text(json.dumps({"sample": sample, **metrics}, indent=1) + "\n")
     with Path(hist_out).open("w") as fh:
         fh.write("length\tcount\n")

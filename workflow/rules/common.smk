@@ -332,6 +332,16 @@ LOO_COVERAGE = {
     for normal in NORMALS
 }
 NORMAL_CNRS = expand("results/cnvkit/{sample}.cnr", sample=NORMALS)
+# The size-weighted track (short fragments counted erbb2.short_fragment_weight times): the
+# same files once more, named {sample}.sizeweighted.*, in the same order.
+NORMAL_COVERAGE_SW = expand(
+    "results/cnvkit/coverage/{sample}.sizeweighted.targetcoverage.cnn", sample=NORMALS
+)
+LOO_COVERAGE_SW = {
+    normal: [c for n, c in zip(NORMALS, NORMAL_COVERAGE_SW) if n != normal]
+    for normal in NORMALS
+}
+NORMAL_CNRS_SW = expand("results/cnvkit/{sample}.sizeweighted.cnr", sample=NORMALS)
 NORMAL_FRAGLENS = expand("results/qc/{sample}.fraglen.tsv", sample=NORMALS)
 
 
@@ -347,6 +357,14 @@ def loo_coverage(wildcards):
     return LOO_COVERAGE[wildcards.normal]
 
 
+def panel_coverage_sw(wildcards):
+    return NORMAL_COVERAGE_SW
+
+
+def loo_coverage_sw(wildcards):
+    return LOO_COVERAGE_SW[wildcards.normal]
+
+
 def sample_reference(wildcards):
     """Normals are fixed against a panel built without them (leave-one-out)."""
     if ROWS[wildcards.sample]["kind"] == "normal":
@@ -354,8 +372,17 @@ def sample_reference(wildcards):
     return "results/cnvkit/reference/panel.cnn"
 
 
+def sample_reference_sw(wildcards):
+    # The size-weighted reference a sample is fixed against (as sample_reference).
+    return sample_reference(wildcards).removesuffix(".cnn") + ".sizeweighted.cnn"
+
+
 def normal_cnrs(wildcards):
     return NORMAL_CNRS
+
+
+def normal_cnrs_sw(wildcards):
+    return NORMAL_CNRS_SW
 
 
 BASELINES = baseline_of(samples)

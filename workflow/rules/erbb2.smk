@@ -4,6 +4,7 @@
 rule erbb2_panel:
     input:
         cnr=normal_cnrs,
+        cnr_sw=normal_cnrs_sw,
         members="results/cnvkit/reference/panel_members.tsv",
     output:
         "results/erbb2/panel.tsv",
@@ -26,6 +27,7 @@ rule erbb2_call:
         unpack(baseline_profile),
         cnr="results/cnvkit/{sample}.cnr",
         cns="results/cnvkit/{sample}.cns",
+        cnr_sw="results/cnvkit/{sample}.sizeweighted.cnr",
         qc="results/qc/{sample}.bam_qc.json",
         panel="results/erbb2/panel.tsv",
         baseline=baseline_call,

@@ -1,7 +1,8 @@
 # Per-sample QC of the alignments: read pairs, mapped and duplicate fractions, fragment
 # lengths (mode, short fraction); gathered with the copy-ratio noise into results/qc/qc.tsv.
 # The same pass over the BAM counts CNVkit's bin coverage (as `cnvkit.py coverage` does,
-# MAPQ >= alignment.min_mapq). Then `samtools stats` and `idxstats` (pysam's samtools), which
+# MAPQ >= alignment.min_mapq), and the size-weighted coverage (short fragments' reads counted
+# erbb2.short_fragment_weight times) that the ERBB2 call also tests. Then `samtools stats` and `idxstats` (pysam's samtools), which
 # MultiQC's samtools module reads: reads, mapped, duplicates, insert sizes, reads per contig.
 # The BAM is read twice after alignment, in one job.
 
@@ -15,6 +16,9 @@ rule qc_bam:
         metrics="results/qc/{sample}.bam_qc.json",
         hist="results/qc/{sample}.fraglen.tsv",
         coverage=temp("results/cnvkit/coverage/{sample}.targetcoverage.cnn"),
+        weighted=temp(
+            "results/cnvkit/coverage/{sample}.sizeweighted.targetcoverage.cnn"
+        ),
         stats="results/qc/samtools/{sample}.stats",
         idxstats="results/qc/samtools/{sample}.idxstats",
     log:
@@ -30,6 +34,7 @@ rule qc_bam:
         runtime=by_attempt(60),
     params:
         min_mapq=config["alignment"]["min_mapq"],
+        short_weight=config["erbb2"]["short_fragment_weight"],
     script:
         "../scripts/qc_bam.py"
 

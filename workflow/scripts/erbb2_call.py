@@ -27,6 +27,7 @@ with script_log(snakemake.log[0]) as log:
         read_pairs=read_pairs_from_qc(snakemake.input.qc),
         baseline_call=baseline,
         baseline=profile,
+        weighted_cnr=snakemake.input.cnr_sw,
     )
     table = pd.DataFrame([{"sample": sample, **row}])
     write_tsv(table, snakemake.output[0])

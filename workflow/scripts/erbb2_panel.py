@@ -20,6 +20,7 @@ with script_log(snakemake.log[0]) as log:
         dict(zip(snakemake.params.normals, snakemake.input.cnr, strict=True)),
         params_from_config(snakemake.params.erbb2, snakemake.params.gene),
         screened_out,
+        weighted_paths=dict(zip(snakemake.params.normals, snakemake.input.cnr_sw, strict=True)),
     )
     # Normals screened out before the reference were named then, by panel_members.
     for line in panel_warnings(table[~table["sample"].isin(list(screened_out))]):

@@ -18,6 +18,8 @@ with script_log(snakemake.log[0]) as log:
         bins=snakemake.input.bins,
         coverage_out=snakemake.output.coverage,
         min_mapq=snakemake.params.min_mapq,
+        weighted_out=snakemake.output.weighted,
+        short_weight=snakemake.params.short_weight,
     )
     print(metrics, file=log)
     write_samtools_stats(snakemake.input.bam, snakemake.output.stats, snakemake.output.idxstats)
