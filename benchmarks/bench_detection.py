@@ -51,7 +51,7 @@ from scipy import stats
 from cfdna_erbb2 import GENE, cnvkit_steps, qc
 from cfdna_erbb2.bins import build_bins
 from cfdna_erbb2.calls import call_draw, panel_table, params_from_config
-from cfdna_erbb2.erbb2 import Erbb2Params
+from cfdna_erbb2.erbb2 import Erbb2Params, scan_thresholds
 from cfdna_erbb2.simulate import (
     Genome,
     SampleSpec,
@@ -742,8 +742,10 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
 class NullFit:
     """Normals fitted to the null draws' z-scores (:func:`null_fit`): ``z`` the erbb2_z of
     normals and TF-0 draws, ``fz`` the focal_z of those and the 17q decoys (finite values of
-    evaluable draws); ``rate``/``frate``: the fitted chance of z >= z_min / focal z >=
-    focal_z_min."""
+    evaluable draws), with (mean, sd) of each; ``sw``: the same four for the size-weighted
+    track's ``sw_z``/``sw_focal_z`` (None without that track); ``rate``/``frate``: the fitted
+    chance that some track passes its z / focal z threshold (the thresholds raised for the
+    tracks, the chances added over them: the union bound the call's Bonferroni rests on)."""
 
     z: np.ndarray
     fz: np.ndarray
@@ -753,25 +755,38 @@ class NullFit:
     fsd: float
     rate: float
     frate: float
+    sw: tuple[float, float, float, float] | None = None
+
+
+def _fit(values: np.ndarray) -> tuple[float, float]:
+    return float(np.mean(values)), float(np.std(values, ddof=1))
 
 
 def null_fit(df: pd.DataFrame, params: Erbb2Params) -> NullFit | None:
     """The z-scores of draws that carry no amplicon (normals leave-one-out, TF-0 draws; the
-    17q decoys' z is real signal, so only their focal z counts) and a normal fitted to each;
-    None with fewer than 3 of either."""
+    17q decoys' z is real signal, so only their focal z counts) and a normal fitted to each,
+    per coverage track; None with fewer than 3 of either."""
     null = df[df.kind.isin(["normal", "tf0"]) & df["evaluable"].astype(bool)]
-    z = null["erbb2_z"].to_numpy(float)
-    z = z[np.isfinite(z)]
     focal = df[df.kind.isin(["normal", "tf0", "decoy"]) & df["evaluable"].astype(bool)]
-    fz = focal["focal_z"].to_numpy(float)
-    fz = fz[np.isfinite(fz)]
-    if len(z) < 3 or len(fz) < 3:
-        return None
-    mean, sd = float(np.mean(z)), float(np.std(z, ddof=1))
-    fmean, fsd = float(np.mean(fz)), float(np.std(fz, ddof=1))
-    rate = float(stats.norm.sf((params.z_min - mean) / sd))
-    frate = float(stats.norm.sf((params.focal_z_min - fmean) / fsd))
-    return NullFit(z, fz, mean, sd, fmean, fsd, rate, frate)
+    columns = [("erbb2_z", "focal_z")]
+    if "sw_z" in df.columns and np.isfinite(df["sw_z"].to_numpy(float)).any():
+        columns.append(("sw_z", "sw_focal_z"))
+    z_min, focal_min = scan_thresholds(params, len(columns))
+    fits, rate, frate = [], 0.0, 0.0
+    for zc, fc in columns:
+        z = null[zc].to_numpy(float)
+        z = z[np.isfinite(z)]
+        fz = focal[fc].to_numpy(float)
+        fz = fz[np.isfinite(fz)]
+        if len(z) < 3 or len(fz) < 3:
+            return None
+        (mean, sd), (fmean, fsd) = _fit(z), _fit(fz)
+        rate += float(stats.norm.sf((z_min - mean) / sd))
+        frate += float(stats.norm.sf((focal_min - fmean) / fsd))
+        fits.append((z, fz, mean, sd, fmean, fsd))
+    z, fz, mean, sd, fmean, fsd = fits[0]
+    sw = tuple(fits[1][2:]) if len(fits) > 1 else None
+    return NullFit(z, fz, mean, sd, fmean, fsd, rate, frate, sw)  # type: ignore[arg-type]
 
 
 def null_summary(df: pd.DataFrame, params: Erbb2Params) -> str:
@@ -783,13 +798,22 @@ def null_summary(df: pd.DataFrame, params: Erbb2Params) -> str:
         return "Too few null draws."
     z, fz, mean, sd, fmean, fsd = fit.z, fit.fz, fit.mean, fit.sd, fit.fmean, fit.fsd
     rate, frate = fit.rate, fit.frate
+    weighted = ""
+    if fit.sw is not None:
+        z2, f2 = scan_thresholds(params, 2)
+        weighted = (
+            f" The size-weighted track's sw_z: mean {fit.sw[0]:+.2f}, sd {fit.sw[1]:.2f}; its "
+            f"sw_focal_z: mean {fit.sw[2]:+.2f}, sd {fit.sw[3]:.2f}. With two tracks each test "
+            f"uses z >= {z2:.2f} and focal z >= {f2:.2f}; the chances below add the two "
+            "tracks'."
+        )
     return (
         f"erbb2_z of {len(z)} null draws (normals, TF 0): mean {mean:+.2f}, sd {sd:.2f}, "
         f"largest {z.max():.2f}; focal_z of {len(fz)} (and the 17q decoys): mean {fmean:+.2f}, "
-        f"sd {fsd:.2f}, largest {fz.max():.2f}. A normal fitted to them puts the chance that "
-        f"a draw without an amplicon passes z_min {params.z_min:g} at {rate:.1e}, and "
-        f"focal_z_min {params.focal_z_min:g} at {frate:.1e}: a call needs both, so about "
-        f"{rate * frate:.0e} per draw if they were independent, and at most "
+        f"sd {fsd:.2f}, largest {fz.max():.2f}.{weighted} A normal fitted to them puts the "
+        f"chance that a draw without an amplicon passes z_min {params.z_min:g} at "
+        f"{rate:.1e}, and focal_z_min {params.focal_z_min:g} at {frate:.1e}: a call needs "
+        f"both, so about {rate * frate:.0e} per draw if they were independent, and at most "
         f"{min(rate, frate):.0e}. "
         "The scan keeps the same bound (its thresholds share these tail probabilities among "
         "its windows)."

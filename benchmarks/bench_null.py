@@ -76,7 +76,7 @@ from cfdna_erbb2 import GENE, cnvkit_steps, qc
 from cfdna_erbb2.bins import build_bins, choose_bin_size, read_exclusions
 from cfdna_erbb2.calls import call_draw, panel_table
 from cfdna_erbb2.contigs import choose_contigs
-from cfdna_erbb2.erbb2 import Erbb2Params
+from cfdna_erbb2.erbb2 import Erbb2Params, scan_thresholds
 from cfdna_erbb2.simulate import make_genome, write_reference
 from cfdna_erbb2.tsv import read_fai
 
@@ -536,28 +536,38 @@ def false_call_table(df: pd.DataFrame) -> str:
 
 
 def z_table(df: pd.DataFrame, params: Erbb2Params) -> str:
+    two = "sw_z" in df.columns and bool(np.isfinite(df["sw_z"].to_numpy(float)).any())
+    z_min, focal_min = scan_thresholds(params, 2 if two else 1)
     rows = []
     for depth, k, sub in cells(df):
         ev = sub[sub["evaluable"].astype(bool)]
         null = ev[ev.kind.isin(["normal", "tf0"])]
-        over_z = int((null["erbb2_z"].to_numpy(float) >= params.z_min).sum())
-        over_f = int((ev["focal_z"].to_numpy(float) >= params.focal_z_min).sum())
+        zs, fzs = (
+            ["erbb2_z", *(["sw_z"] if two else [])],
+            ["focal_z", *(["sw_focal_z"] if two else [])],
+        )
+        over_z = int((null[zs].to_numpy(float) >= z_min).any(axis=1).sum())
+        over_f = int((ev[fzs].to_numpy(float) >= focal_min).any(axis=1).sum())
         fit = bd.null_fit(sub, params)
+        sw = "-"
+        if fit is not None and fit.sw is not None:
+            sw = f"{fit.sw[0]:+.2f} / {fit.sw[1]:.2f}, {fit.sw[2]:+.2f} / {fit.sw[3]:.2f}"
         if fit is None:
-            rows.append([depth, k, _max(null["erbb2_z"]), _max(ev["focal_z"]), *["-"] * 6])
+            rows.append([depth, k, _max(null[zs].max(axis=1)), _max(ev[fzs].max(axis=1)),
+                         *["-"] * 7])  # fmt: skip
             continue
         rows.append(
-            [depth, k, _max(null["erbb2_z"]), _max(ev["focal_z"]),
+            [depth, k, _max(null[zs].max(axis=1)), _max(ev[fzs].max(axis=1)),
              f"{fit.mean:+.2f} / {fit.sd:.2f} (n={len(fit.z)})",
-             f"{fit.fmean:+.2f} / {fit.fsd:.2f} (n={len(fit.fz)})",
+             f"{fit.fmean:+.2f} / {fit.fsd:.2f} (n={len(fit.fz)})", sw,
              f"{over_z} / {over_f}", _rate(fit.rate), _rate(fit.frate),
              f"{_rate(fit.rate * fit.frate)} / {_rate(min(fit.rate, fit.frate))}"]
         )  # fmt: skip
     return bd._md(
-        ["depth", "panel", "largest erbb2_z", "largest focal_z", "erbb2_z mean / sd",
-         "focal_z mean / sd", f"observed z >= {params.z_min:g} / focal >= "
-         f"{params.focal_z_min:g}", f"P(z >= {params.z_min:g})",
-         f"P(focal >= {params.focal_z_min:g})", "per draw: independent / at most"],
+        ["depth", "panel", "largest z (any track)", "largest focal z (any track)",
+         "erbb2_z mean / sd", "focal_z mean / sd", "sw_z, sw_focal_z mean / sd",
+         f"observed z >= {z_min:.2f} / focal >= {focal_min:.2f}", "P(z passes)",
+         "P(focal passes)", "per draw: independent / at most"],
         rows,
     )  # fmt: skip
 
@@ -583,12 +593,15 @@ def summarise(df: pd.DataFrame, params: Erbb2Params, design: Design) -> str:
         "\nMethod (bench_detection.null_fit): among evaluable calls, a normal (mean, sd) is "
         "fitted to the erbb2_z of the normals (leave-one-out) and TF-0 draws, and another to "
         "the focal_z of those and the 17q decoys (a decoy's erbb2_z is its arm gain, real "
-        "signal; only its focal step counts). P(z >= z_min) = 1 - Phi((z_min - mean) / sd), "
-        "likewise for focal_z_min. A call needs both: the rate per draw is their product if "
+        "signal; only its focal step counts); the same for the size-weighted track's sw_z and "
+        "sw_focal_z. P(z passes) = the sum over tracks of 1 - Phi((t - mean) / sd), t the "
+        "per-track threshold (z_min raised for two tracks), likewise for the focal threshold. "
+        "A call needs both: the rate per draw is their product if "
         "the two are independent, and at most the smaller. The scan keeps the same bound "
         "(its windows share these tail probabilities). 'Observed' counts the calls whose z "
-        "(normals, TF 0) or focal z (all) reaches the threshold by itself. Calls of one "
-        "sample at several panel sizes are not independent: the pooled row's n counts calls.",
+        "(normals, TF 0) or focal z (all) on some track reaches the threshold by itself. "
+        "Calls of one sample at several panel sizes are not independent: the pooled row's n "
+        "counts calls.",
     ]
     return "\n".join(out) + "\n"
 

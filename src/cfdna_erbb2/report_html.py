@@ -467,6 +467,18 @@ def _share(value: object) -> str:
     return f"{fixed(100.0 * float(str(value)), 0)}%"
 
 
+def _tracks_words(e: Mapping[str, object]) -> str:
+    """How the size-weighted track enters the call, when it does."""
+    weight = float(str(e.get("short_fragment_weight", 1.0)))
+    if weight == 1.0:
+        return ""
+    return (
+        f", on all fragments or on the size-weighted coverage (short fragments counted "
+        f"{weight:g} times, ``erbb2.short_fragment_weight``), each test at thresholds raised "
+        "for the two"
+    )
+
+
 def threshold_lines(facts: Mapping[str, object]) -> list[str]:
     """The thresholds of a run in words, each with the config key that sets it (RST)."""
     e = dict(facts.get("erbb2", {}))  # type: ignore[call-overload]
@@ -474,7 +486,7 @@ def threshold_lines(facts: Mapping[str, object]) -> list[str]:
     return [
         f"ERBB2 is called **amplified** when its locus stands at least {e['z_min']} standard "
         f"errors above diploid (``erbb2.z_min``) and {e['focal_z_min']} above its higher "
-        "flank (``erbb2.focal_z_min``: focal, not an arm gain)",
+        "flank (``erbb2.focal_z_min``: focal, not an arm gain)" + _tracks_words(e),
         f"A sample is **not evaluable** with fewer than {int(e['min_read_pairs']):,} read "
         f"pairs (``erbb2.min_read_pairs``), bin noise above {e['max_noise_sd']} log2 "
         f"(``erbb2.max_noise_sd``), a detection limit above {e['max_lod_pcn']} copies "

@@ -308,3 +308,17 @@ def test_the_weighted_tracks_systematic_error_comes_from_its_own_columns() -> No
     assert plain == 0.02 and weighted > 0.05
     old = panel.drop(columns=["sw_erbb2_log2", "sw_se_noise"])
     assert panel_systematic(old, None, 0.02, "size_weighted") == 0.02
+
+
+@pytest.mark.parametrize(("weight", "said"), [(2.5, True), (1.0, False)])
+def test_the_reports_thresholds_say_how_the_weighted_track_enters(
+    weight: float, said: bool
+) -> None:
+    from cfdna_erbb2.report_html import threshold_lines
+
+    erbb2 = {"z_min": 5.0, "focal_z_min": 4.0, "min_read_pairs": 10_000, "max_noise_sd": 0.4,
+             "max_lod_pcn": 20, "min_flank_bins": 5, "short_fragment_weight": weight}  # fmt: skip
+    response = {"reduction": 0.5, "undetectable_level": 0.5}
+    first = threshold_lines({"erbb2": erbb2, "response": response})[0]
+    assert ("size-weighted coverage" in first) is said
+    assert ("counted 2.5 times" in first) is said
