@@ -46,6 +46,13 @@ def build_bam(path: Path, seed: int = 7, deep: int = 0) -> Path:
         if i >= 3000:
             read.flag, read.mapping_quality = 0, 60
         reads.append(read)
+    return write_sorted_bam(path, header, reads)
+
+
+def write_sorted_bam(
+    path: Path, header: pysam.AlignmentHeader, reads: list[pysam.AlignedSegment]
+) -> Path:
+    """Write ``reads`` to a coordinate-sorted, indexed BAM at ``path``."""
     unsorted = path.with_suffix(".unsorted.bam")
     with pysam.AlignmentFile(str(unsorted), "wb", header=header) as out:
         for read in reads:

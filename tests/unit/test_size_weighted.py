@@ -20,6 +20,7 @@ import pandas as pd
 import pysam
 import pytest
 from scipy.stats import norm
+from test_bincov import write_sorted_bam
 from test_cnvio_erbb2 import AMPLICON, BIN_BP, synthetic
 
 from cfdna_erbb2.bincov import BinCoverage
@@ -81,14 +82,7 @@ def _pair_bam(path: Path) -> tuple[Path, dict[str, list[tuple[int, int]]]]:
             if counted:
                 spans[kind].append((read.reference_start, read.reference_start + 50))
             reads.append(read)
-    reads.sort(key=lambda r: r.reference_start)
-    unsorted = path.with_suffix(".unsorted.bam")
-    with pysam.AlignmentFile(str(unsorted), "wb", header=header) as out:
-        for read in reads:
-            out.write(read)
-    pysam.sort("-o", str(path), str(unsorted))
-    pysam.index(str(path))
-    return path, spans
+    return write_sorted_bam(path, header, reads), spans
 
 
 def test_short_fragments_are_counted_apart_and_weighted(tmp_path: Path) -> None:
