@@ -212,7 +212,7 @@ def test_without_the_track_the_plain_thresholds_apply() -> None:
 
 
 def test_two_tracks_raise_each_tests_thresholds() -> None:
-    """A locus between 5 and the raised threshold (5.14) is called on one track, not on two:
+    """A locus between 5 and the raised threshold (5.13) is called on one track, not on two:
     the second test is paid for, so two tracks add no false calls."""
     z_two, focal_two = scan_thresholds(PARAMS, 2)
     assert z_two == pytest.approx(norm.isf(norm.sf(5.0) / 2)) and 5.1 < z_two < 5.2
