@@ -19,10 +19,10 @@ own measure of it is the sound choice; the floor alone is what a flat reference 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ from .erbb2 import (
 )
 from .errors import InputError
 from .panel import panel_reason, qc_limits_failure
+from .qc import has_paired_fragments, paired_share
 from .sex import infer_sex
 from .tf_informed import informed_estimate, unavailable
 from .tsv import fixed, parse_bool
@@ -262,9 +263,12 @@ def call_sample(
     baseline: tuple[str | Path, str | Path | None] | None = None,
     weighted_cnr: str | Path | None = None,
     weighted_systematic: float | None = None,
+    unweighted_reason: str = "",
 ) -> dict[str, object]:
     """Measure one sample from its .cnr (and .cns, and the size-weighted track's .cnr with
-    its systematic sd); errors name the file.
+    its systematic sd); errors name the file. ``tracks_reason`` says why the call tested one
+    coverage track (``unweighted_reason`` when the caller left the weighted track out, see
+    :func:`size_weighted_reason`), empty when it tested two.
 
     The row is the measurement (:class:`cfdna_erbb2.erbb2.Erbb2Measurement`) followed by
     the sample's inferred ``sex`` and the X and Y depth ratios it rests on
@@ -306,12 +310,49 @@ def call_sample(
     informed = informed_row(bins, baseline, result, failure, tf_systematic, tf_params)
     return {
         **result.to_row(),
+        "tracks_reason": _one_track_reason(result.tracks, params, weighted, unweighted_reason),
         "sex": sex.sex,
         "x_ratio": sex.x_ratio,
         "y_ratio": sex.y_ratio,
         **tf,
         **informed,
     }
+
+
+def _one_track_reason(
+    tracks: int, params: Erbb2Params, weighted: pd.DataFrame | None, given: str
+) -> str:
+    """Why a call tested the coverage of all fragments alone ('' with both tracks)."""
+    if tracks > 1:
+        return ""
+    if params.short_fragment_weight == 1:
+        return "erbb2.short_fragment_weight is 1: all fragments alone"
+    if weighted is None:
+        return given or "no size-weighted copy ratios given (e.g. CNVkit output from elsewhere)"
+    return given
+
+
+def size_weighted_reason(
+    sample: str, metrics: Mapping[str, Any], unpaired_normals: Iterable[str]
+) -> str:
+    """Why ``sample``'s size-weighted track must not be tested ('' when it may): the sample
+    (its :func:`cfdna_erbb2.qc.bam_qc` ``metrics``) or a normal of the panel
+    (``unpaired_normals``, :func:`cfdna_erbb2.panel.size_weighted_blockers`) has no measured
+    fragment lengths (single-end reads), so its short fragments could not be weighed and the
+    track would compare unlike coverages."""
+    if not has_paired_fragments(metrics):
+        return (
+            f"{sample} has no measured fragment lengths (single-end reads?: "
+            f"{paired_share(metrics):.0%} of its mapped read pairs measured), so its short "
+            "fragments cannot be weighed"
+        )
+    unpaired = list(unpaired_normals)
+    if unpaired:
+        return (
+            f"normal(s) {', '.join(unpaired)} of the panel have no measured fragment lengths "
+            "(single-end reads?), so the size-weighted references do not weigh short fragments"
+        )
+    return ""
 
 
 def _check_same_bins(
@@ -392,6 +433,7 @@ def call_draw(
     baseline_call: Mapping[str, object] | None = None,
     baseline: tuple[str | Path, str | Path | None] | None = None,
     weighted_cnr: str | Path | None = None,
+    unweighted_reason: str = "",
 ) -> dict[str, object]:
     """One sample's measurement (a calls-table row without the sheet's columns).
 
@@ -399,7 +441,8 @@ def call_draw(
     is left out of its own panel estimates (ERBB2's and the tumour fraction's).
     ``baseline_call`` is the measurement of this draw's baseline when it is an on-treatment
     draw (its amplicon becomes the locus); ``baseline`` that baseline's .cnr and .cns paths
-    (for the tumour-informed TF); ``weighted_cnr`` its size-weighted track's .cnr.
+    (for the tumour-informed TF); ``weighted_cnr`` its size-weighted track's .cnr (None,
+    with ``unweighted_reason``, when :func:`size_weighted_reason` rules it out).
     """
     floor = params.systematic_sd_floor
     systematic = floor if panel is None else panel_systematic(panel, sample, floor)
@@ -418,6 +461,7 @@ def call_draw(
         baseline=baseline,
         weighted_cnr=weighted_cnr,
         weighted_systematic=weighted_systematic,
+        unweighted_reason=unweighted_reason,
     )
 
 
@@ -458,10 +502,6 @@ def call_cohort(
     table = assemble(({"sample": s, **row} for s, row in measured.items()), sheet)
     table.attrs["panel_warnings"] = panel_warnings(panel)
     return table
-
-
-def read_pairs_from_qc(path: str | Path) -> int:
-    return int(json.loads(Path(path).read_text())["read_pairs"])
 
 
 def assemble(rows: Iterable[Mapping[str, object]], sheet: pd.DataFrame) -> pd.DataFrame:

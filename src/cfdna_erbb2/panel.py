@@ -29,7 +29,9 @@ from .erbb2 import Erbb2Params, bin_noise
 from .tsv import parse_bool
 
 #: Columns of the screening table (results/cnvkit/reference/panel_members.tsv).
-SCREEN_COLUMNS = ("sample", "read_pairs", "coverage_noise_sd", "usable", "reason")
+SCREEN_COLUMNS = (
+    "sample", "read_pairs", "coverage_noise_sd", "usable", "reason", "paired_fragments",
+)  # fmt: skip
 
 
 def coverage_noise_sd(path: str | Path) -> float:
@@ -71,9 +73,18 @@ def screen_reason(read_pairs: float, noise_sd: float, params: Erbb2Params) -> st
 
 
 def screen_normals(
-    read_pairs: Mapping[str, float], coverages: Mapping[str, str | Path], params: Erbb2Params
+    read_pairs: Mapping[str, float],
+    coverages: Mapping[str, str | Path],
+    params: Erbb2Params,
+    paired: Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
-    """One row per normal (columns :data:`SCREEN_COLUMNS`): may it join the CNVkit reference?"""
+    """One row per normal (columns :data:`SCREEN_COLUMNS`): may it join the CNVkit reference?
+
+    ``paired`` (sample -> :func:`cfdna_erbb2.qc.has_paired_fragments`; missing: true) fills
+    ``paired_fragments``. A normal without measured fragments (single-end reads) still serves
+    the reference of all fragments; it makes the size-weighted references meaningless
+    (:func:`size_weighted_blockers`)."""
+    paired = paired or {}
     rows = []
     for sample, path in coverages.items():
         pairs = float(read_pairs[sample])
@@ -86,6 +97,7 @@ def screen_normals(
                 "coverage_noise_sd": noise,
                 "usable": not reason,
                 "reason": reason,
+                "paired_fragments": bool(paired.get(sample, True)),
             }
         )
     return pd.DataFrame(rows, columns=list(SCREEN_COLUMNS))
@@ -101,6 +113,21 @@ def panel_reason(erbb2_log2: float, noise_sd: float, params: Erbb2Params) -> str
     if not math.isfinite(erbb2_log2):
         return f"no usable {params.gene} value"
     return ""
+
+
+def size_weighted_blockers(path: str | Path) -> list[str]:
+    """Normals of a screening table (:func:`screen_normals`, written as TSV) that serve in the
+    panel without measured fragment lengths (``paired_fragments`` false): with any of them the
+    size-weighted references do not weigh short fragments as a sample's coverage does. A
+    table from before that column names none."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    if "paired_fragments" not in table.columns:
+        return []
+    return [
+        str(rec["sample"])
+        for rec in table.to_dict("records")
+        if parse_bool(rec["usable"]) and parse_bool(rec["paired_fragments"]) is False
+    ]
 
 
 def read_screen(path: str | Path) -> dict[str, str]:

@@ -13,14 +13,18 @@ Read-level metrics come from one pass over the BAM:
 The same pass counts the bins' coverage for CNVkit (:mod:`cfdna_erbb2.bincov`), and apart
 the coverage of reads from short fragments (paired, mate on the same chromosome, 0 < |TLEN| <
 ``SHORT_FRAGMENT``: the fragments ``short_fraction`` counts), for the size-weighted coverage.
+That coverage means something only for a BAM whose fragments were measured
+(:func:`has_paired_fragments`): a single-end BAM has no fragment lengths, so none of its reads
+counts as short.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +37,10 @@ from cfdna_erbb2.bincov import EXCLUDE_FLAGS, BinCoverage
 MAX_FRAGMENT = 1000
 #: Tumour-derived cfDNA fragments are mostly 90-150 bp (Mouliere et al., Sci Transl Med 2018).
 SHORT_FRAGMENT = 150
+#: Least share of the expected fragments (:func:`paired_share`) whose lengths were measured
+#: for a BAM to count as paired-end; paired cfDNA libraries measure nearly all of them, a
+#: single-end BAM none.
+MIN_PAIRED_SHARE = 0.5
 
 
 def bam_qc(
@@ -131,6 +139,34 @@ def fragment_metrics(hist: np.ndarray) -> dict[str, float]:
         "fragment_median": median,
         "short_fraction": short,
     }
+
+
+def paired_share(metrics: Mapping[str, Any]) -> float:
+    """Share of a BAM's expected fragments whose length was measured: ``fragments_counted``
+    over mapped, non-duplicate read pairs (``read_pairs * mapped_fraction * (1 -
+    duplicate_fraction)``, from :func:`bam_qc`'s metrics). About 1 for paired-end reads (less
+    the pairs whose mates map to another chromosome), 0 for single-end reads; NaN without
+    mapped reads or without the metrics."""
+    try:
+        counted = float(metrics["fragments_counted"])
+        pairs = float(metrics["read_pairs"])
+        mapped = float(metrics["mapped_fraction"])
+        dup = float(metrics["duplicate_fraction"])
+    except (KeyError, TypeError, ValueError):
+        return math.nan
+    expected = pairs * mapped * (1.0 - dup)
+    if not math.isfinite(expected) or expected <= 0 or not math.isfinite(counted):
+        return math.nan
+    return counted / expected
+
+
+def has_paired_fragments(metrics: Mapping[str, Any]) -> bool:
+    """Whether the BAM's fragment lengths were measured (:func:`paired_share` at least
+    :data:`MIN_PAIRED_SHARE`), so its size-weighted coverage weighs its short fragments.
+    Unknown (no mapped reads, no metrics) counts as measured: such a sample fails its own QC
+    first."""
+    share = paired_share(metrics)
+    return not math.isfinite(share) or share >= MIN_PAIRED_SHARE
 
 
 def count_read_pairs(bam_path: str | Path) -> int:

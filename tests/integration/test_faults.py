@@ -81,8 +81,27 @@ def _foreign_bam(path: Path) -> None:
     pysam.index(str(path))
 
 
-def add_faults(study: Path) -> None:
-    """Hostile names for two good samples; a failed normal, a truncated and an empty draw."""
+def _single_end_bam(paired: Path, path: Path) -> None:
+    """``paired`` as single-end reads: every read kept, its pair flags, mate and TLEN gone
+    (as a single-end run's BAM has none), duplicate marks kept."""
+    with (
+        pysam.AlignmentFile(str(paired), "rb") as src,
+        pysam.AlignmentFile(str(path), "wb", template=src) as out,
+    ):
+        for read in src.fetch(until_eof=True):
+            if read.flag & 0x80:
+                read.query_name = f"{read.query_name}_2"
+            read.flag &= ~(0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x80)
+            read.next_reference_id = -1
+            read.next_reference_start = -1
+            read.template_length = 0
+            out.write(read)
+    pysam.index(str(path))
+
+
+def add_faults(study: Path, undisturbed: Path) -> None:
+    """Hostile names for two good samples; a failed normal, a truncated and an empty draw,
+    a BAM of another genome build, and a single-end BAM (a good draw's reads, unpaired)."""
     reads = study / "reads"
     sheet = read_sheet(study)
     for sample, name in HOSTILE.items():
@@ -100,11 +119,13 @@ def add_faults(study: Path) -> None:
     (reads / "T_R1.fastq.gz").write_bytes(data[: len(data) // 2])  # a transfer cut short
     shutil.copy(reads / "P03_D22_R2.fastq.gz", reads / "T_R2.fastq.gz")
     _foreign_bam(study / "foreign.bam")
+    _single_end_bam(undisturbed / "results" / "bam" / "P03_D1.bam", study / "single.bam")
     extra = [
         ("HDX", "", "normal", "", "reads/HDX_R1.fastq.gz", "reads/HDX_R2.fastq.gz", ""),
         ("T", "P03", "plasma", "22", "reads/T_R1.fastq.gz", "reads/T_R2.fastq.gz", ""),
         ("Z", "P09", "plasma", "1", "reads/Z_R1.fastq.gz", "reads/Z_R2.fastq.gz", ""),
         ("B", "P08", "plasma", "1", "", "", "foreign.bam"),
+        ("S", "P07", "plasma", "1", "", "", "single.bam"),
     ]
     columns = ["sample", "patient", "kind", "timepoint", "fq1", "fq2", "bam"]
     rows = pd.DataFrame([dict(zip(columns, r, strict=True)) for r in extra])
@@ -144,7 +165,7 @@ def test_faults_lose_nothing_else(
     test_cohort: Path, undisturbed: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     study = good_study(test_cohort, tmp_path_factory.mktemp("faults") / "study")
-    add_faults(study)
+    add_faults(study, undisturbed)
     reference = snapshot(study / "reference")
     (study / "reference").chmod(0o555)  # read-only for a user (root writes anyway)
 
@@ -187,6 +208,13 @@ def test_faults_lose_nothing_else(
         expected = read_tsv(undisturbed / "results" / "erbb2" / "samples" / f"{sample}.tsv")
         got, want = calls[sample][COMPARED], expected.iloc[0][COMPARED]
         pd.testing.assert_series_equal(got, want, check_names=False, obj=sample)
+    # Single-end reads have no fragment lengths: the draw is called on all fragments alone,
+    # with the plain thresholds, and the table and the console say why.
+    single = read_tsv(study / "results" / "erbb2" / "samples" / "S.tsv").iloc[0]
+    assert single["evaluable"] and single["tracks"] == 1
+    assert single["tracks_reason"].startswith("S has no measured fragment lengths")
+    assert "S: size-weighted coverage track not tested" in resumed.stderr
+    assert all(calls[s]["tracks"] == 2 and pd.isna(calls[s]["tracks_reason"]) for s in GOOD)
     for failed in ("HDX", "Z"):
         row = calls[failed]
         assert not row["evaluable"] and "read pairs" in row["reason"]
@@ -205,5 +233,5 @@ def test_faults_lose_nothing_else(
     fixed = snakemake(study)
     assert fixed.returncode == 0, fixed.stderr[-4000:]
     final = read_tsv(study / "results" / "erbb2" / "calls.tsv").set_index("sample")
-    assert set(final.index) == {*GOOD, "HDX", "T", "Z"}
+    assert set(final.index) == {*GOOD, "HDX", "S", "T", "Z"}
     assert final.loc["T", "evaluable"]

@@ -140,6 +140,13 @@ def test_fastq_run_matches_truth(fastq_study: Path) -> None:
     assert (high_tf["short_fraction"] > normal_short.max() + 0.02).all()
     tf0 = qc[(qc["kind"] == "plasma") & (qc["tumour_fraction"] == 0)]
     assert (tf0["short_fraction"] - normal_short.mean()).abs().max() < 0.01
+    # Every call tested both coverage tracks; on the size-weighted one the tumour's shorter
+    # fragments put the amplified draws more standard errors above their flanks.
+    assert (merged["tracks"] == 2).all() and merged["tracks_reason"].isna().all()
+    amplified = merged[merged["amplified"]]
+    assert (amplified["sw_z"] / amplified["erbb2_z"]).median() > 1.0
+    members = read_tsv(fastq_study / "results" / "cnvkit" / "reference" / "panel_members.tsv")
+    assert members["paired_fragments"].all()
 
 
 def test_ucsc_reference_extra_contigs_and_both_sexes(fastq_study: Path) -> None:

@@ -126,7 +126,9 @@ def test_existing_columns_are_unchanged_and_the_tumour_fraction_follows(tmp_path
     row: dict[str, Any] = call_sample(cnr, None, Erbb2Params(), systematic=0.03)
     alone = measure(read_bins(cnr), None, Erbb2Params(), systematic=0.03).to_row()
     fields = [f.name for f in dataclasses.fields(Erbb2Measurement)]
-    assert list(row) == [*fields, "sex", "x_ratio", "y_ratio", *TF_COLUMNS, *INFORMED_COLUMNS]
+    assert list(row) == [
+        *fields, "tracks_reason", "sex", "x_ratio", "y_ratio", *TF_COLUMNS, *INFORMED_COLUMNS
+    ]  # fmt: skip
     assert all(nan_equal(row[k], alone[k]) for k in fields)
 
 

@@ -46,10 +46,12 @@ README_VALUES = {
 }
 SHEET_HEADER = ("sample", "patient", "kind", "timepoint", "cnr", "cns")
 #: Every column once: the reader's first (calls.READER_COLUMNS), then the rest in the order
-#: the measurement, the sex and the tumour fractions give them.
+#: the measurement (and why it tested one coverage track), the sex and the tumour fractions
+#: give them.
 _ALL_COLUMNS = [
     *SHEET_COLUMNS,
     *(f.name for f in dataclasses.fields(Erbb2Measurement)),
+    "tracks_reason",
     *("sex", "x_ratio", "y_ratio"),
     *TF_COLUMNS,
     *INFORMED_COLUMNS,
@@ -126,6 +128,9 @@ def real_calls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pd.DataFram
 def test_real_calls_have_the_workflow_columns(real_calls: pd.DataFrame) -> None:
     assert list(real_calls.columns) == CALLS_COLUMNS
     assert sorted(real_calls["sample"]) == sorted(README_VALUES)
+    # CNVkit output from elsewhere has no size-weighted track, and the table says so.
+    assert set(real_calls["tracks"]) == {"1"}
+    assert all(r.startswith("no size-weighted copy ratios") for r in real_calls["tracks_reason"])
     # No panel of normals in the sheet: the configured floor is the systematic SD.
     assert set(real_calls["systematic_sd"].astype(float)) == {Erbb2Params().systematic_sd_floor}
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,10 +25,23 @@ from test_bincov import write_sorted_bam
 from test_cnvio_erbb2 import AMPLICON, BIN_BP, synthetic
 
 from cfdna_erbb2.bincov import BinCoverage
-from cfdna_erbb2.calls import _check_same_bins, panel_systematic
+from cfdna_erbb2.calls import (
+    _check_same_bins,
+    call_sample,
+    panel_systematic,
+    size_weighted_reason,
+)
 from cfdna_erbb2.erbb2 import Erbb2Params, measure, pcn_from_log2, scan_thresholds
 from cfdna_erbb2.errors import InputError
-from cfdna_erbb2.qc import SHORT_FRAGMENT, bam_qc, write_bam_qc
+from cfdna_erbb2.panel import screen_normals, size_weighted_blockers
+from cfdna_erbb2.qc import (
+    MIN_PAIRED_SHARE,
+    SHORT_FRAGMENT,
+    bam_qc,
+    has_paired_fragments,
+    paired_share,
+    write_bam_qc,
+)
 from cfdna_erbb2.simulate import SampleSpec, TumourSpec, simulate_sample
 from cfdna_erbb2.simulate.genome import SMALL_LAYOUT, make_genome
 from cfdna_erbb2.simulate.reads import (
@@ -316,3 +330,87 @@ def test_the_reports_thresholds_say_how_the_weighted_track_enters(
     first = threshold_lines({"erbb2": erbb2, "response": response})[0]
     assert ("size-weighted coverage" in first) is said
     assert ("counted 2.5 times" in first) is said
+
+
+# ------------------------------------------------------- single-end reads: no weighted track
+
+
+def _single_end_bam(path: Path) -> Path:
+    """A BAM of single-end reads (no pair flags, no TLEN), 5% duplicates."""
+    header = pysam.AlignmentHeader.from_dict(
+        {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "chr1", "LN": 100_000}]}
+    )
+    reads = []
+    for i in range(400):
+        read = pysam.AlignedSegment(header)
+        read.query_name = f"r{i}"
+        read.cigarstring = "50M"
+        read.query_sequence = "A" * 50
+        read.mapping_quality = 60
+        read.reference_id = 0
+        read.reference_start = 100 + 200 * i
+        read.flag = 0x400 if i % 20 == 0 else 0
+        reads.append(read)
+    return write_sorted_bam(path, header, reads)
+
+
+def test_single_end_reads_have_no_measured_fragments(tmp_path: Path) -> None:
+    single, _ = bam_qc(_single_end_bam(tmp_path / "se.bam"))
+    assert single["fragments_counted"] == 0 and paired_share(single) == 0.0
+    assert not has_paired_fragments(single)
+    # The paired BAM: 4 of its about 5.5 expected fragments are measured (one mate maps to
+    # another chromosome, one is unmapped).
+    paired, _ = bam_qc(_pair_bam(tmp_path / "pairs.bam")[0])
+    assert paired_share(paired) >= MIN_PAIRED_SHARE and has_paired_fragments(paired)
+    # Unknown (no mapped reads, metrics of another kind) is not evidence of single-end reads.
+    empty = {"read_pairs": 0, "mapped_fraction": math.nan, "duplicate_fraction": math.nan,
+             "fragments_counted": 0}  # fmt: skip
+    assert math.isnan(paired_share(empty)) and has_paired_fragments(empty)
+    assert has_paired_fragments({"read_pairs": 10})
+
+
+def test_a_sample_or_normal_without_fragment_lengths_rules_the_weighted_track_out(
+    tmp_path: Path,
+) -> None:
+    paired = {"read_pairs": 1000, "mapped_fraction": 0.98, "duplicate_fraction": 0.1,
+              "fragments_counted": 870}  # fmt: skip
+    single = {**paired, "fragments_counted": 0}
+    assert size_weighted_reason("P1", paired, []) == ""
+    why = size_weighted_reason("P1", single, [])
+    assert why.startswith("P1 has no measured fragment lengths") and "0% of" in why
+    why = size_weighted_reason("P1", paired, ["N2", "N3"])
+    assert "normal(s) N2, N3" in why
+
+    # The panel's screening table records it; only normals serving in the panel block.
+    coverage = tmp_path / "n.targetcoverage.cnn"
+    bins, _ = synthetic(6)
+    bins.assign(depth=1.0).to_csv(coverage, sep="\t", index=False)
+    table = screen_normals(
+        {"N1": 10**6, "N2": 10**6, "N3": 10},
+        {"N1": coverage, "N2": coverage, "N3": coverage},
+        PARAMS,
+        {"N1": True, "N2": False, "N3": False},
+    )
+    assert table["paired_fragments"].tolist() == [True, False, False]
+    assert table["usable"].tolist() == [True, True, False]  # N3: too few read pairs
+    path = tmp_path / "panel_members.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    assert size_weighted_blockers(path) == ["N2"]
+    table.drop(columns="paired_fragments").to_csv(path, sep="\t", index=False)
+    assert size_weighted_blockers(path) == []  # a table from before the column
+
+
+def test_tracks_reason_says_why_one_track_was_tested(tmp_path: Path) -> None:
+    bins, _ = synthetic(7, amplicon_log2=1.0)
+    cnr = tmp_path / "s.cnr"
+    bins.assign(depth=1.0).to_csv(cnr, sep="\t", index=False)
+    both = call_sample(cnr, None, PARAMS, read_pairs=10**6, weighted_cnr=cnr)
+    assert both["tracks"] == 2 and both["tracks_reason"] == ""
+    given = call_sample(cnr, None, PARAMS, read_pairs=10**6, unweighted_reason="S has none")
+    assert given["tracks"] == 1 and given["tracks_reason"] == "S has none"
+    assert given["amplified"] and "raised for" not in str(given["reason"])  # plain thresholds
+    alone = call_sample(cnr, None, PARAMS, read_pairs=10**6)
+    assert "no size-weighted copy ratios" in str(alone["tracks_reason"])
+    off = call_sample(cnr, None, replace(PARAMS, short_fragment_weight=1.0), read_pairs=10**6,
+                      weighted_cnr=cnr)  # fmt: skip
+    assert off["tracks"] == 1 and "short_fragment_weight is 1" in str(off["tracks_reason"])

@@ -30,6 +30,7 @@ rule erbb2_call:
         cnr_sw="results/cnvkit/{sample}.sizeweighted.cnr",
         qc="results/qc/{sample}.bam_qc.json",
         panel="results/erbb2/panel.tsv",
+        members="results/cnvkit/reference/panel_members.tsv",
         baseline=baseline_call,
     output:
         "results/erbb2/samples/{sample}.tsv",
