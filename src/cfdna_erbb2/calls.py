@@ -310,7 +310,7 @@ def call_sample(
     informed = informed_row(bins, baseline, result, failure, tf_systematic, tf_params)
     return {
         **result.to_row(),
-        "tracks_reason": _one_track_reason(result.tracks, params, weighted, unweighted_reason),
+        "tracks_reason": _one_track_reason(result.tracks, params, unweighted_reason),
         "sex": sex.sex,
         "x_ratio": sex.x_ratio,
         "y_ratio": sex.y_ratio,
@@ -319,17 +319,14 @@ def call_sample(
     }
 
 
-def _one_track_reason(
-    tracks: int, params: Erbb2Params, weighted: pd.DataFrame | None, given: str
-) -> str:
+def _one_track_reason(tracks: int, params: Erbb2Params, given: str) -> str:
     """Why a call tested the coverage of all fragments alone ('' with both tracks)."""
     if tracks > 1:
         return ""
     if params.short_fragment_weight == 1:
         return "erbb2.short_fragment_weight is 1: all fragments alone"
-    if weighted is None:
-        return given or "no size-weighted copy ratios given (e.g. CNVkit output from elsewhere)"
-    return given
+    # One track with a weight other than 1: the weighted copy ratios were not given.
+    return given or "no size-weighted copy ratios given (e.g. CNVkit output from elsewhere)"
 
 
 def size_weighted_reason(

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cfdna_erbb2.calls import params_from_config
-from cfdna_erbb2.panel import screen_normals
+from cfdna_erbb2.panel import screen_normals, size_weighted_blockers
 from cfdna_erbb2.qc import has_paired_fragments
 from cfdna_erbb2.smk import script_log, warn
 from cfdna_erbb2.tsv import write_tsv
@@ -27,14 +27,14 @@ with script_log(snakemake.log[0]) as log:
         warn(
             f"WARNING: normal {rec['sample']} is left out of the panel of normals: {rec['reason']}"
         )
-    unpaired = table[table["usable"] & ~table["paired_fragments"]]["sample"].tolist()
+    if normals and not table["usable"].any():
+        warn("WARNING: no normal can serve in the panel: copy ratios use a flat reference")
+    write_tsv(table, snakemake.output[0])
+    unpaired = size_weighted_blockers(snakemake.output[0])
     if unpaired and snakemake.params.erbb2["short_fragment_weight"] != 1:
         warn(
             f"WARNING: normal(s) {', '.join(unpaired)} have no measured fragment lengths "
             "(single-end reads?): the size-weighted coverage track is not used for any "
             "sample (calls.tsv: tracks 1, tracks_reason)"
         )
-    if normals and not table["usable"].any():
-        warn("WARNING: no normal can serve in the panel: copy ratios use a flat reference")
-    write_tsv(table, snakemake.output[0])
     print(table.to_string(), file=log)
