@@ -340,6 +340,21 @@ def _tf_cell(row: Mapping[str, object]) -> str:
     return "<small>not detected</small>"
 
 
+def _weighted_cell(row: Mapping[str, object]) -> str:
+    """The locus z and focal z on the size-weighted coverage, marked when that track made the
+    call; or why the call tested all fragments alone (empty for a table without tracks)."""
+    reason = _str(row, "tracks_reason")
+    if reason:
+        return f"<small>not tested: {_esc(reason)}</small>"
+    z, focal = _float(row, "sw_z"), _float(row, "sw_focal_z")
+    if not math.isfinite(z):
+        return ""
+    cell = f"{_num(z, 1)} <small>({_num(focal, 1)})</small>"
+    if _str(row, "call_track") == "size_weighted":
+        cell += " <small>called on this track</small>"
+    return cell
+
+
 def calls_page(calls: pd.DataFrame) -> str:
     """The ERBB2 call of every sample of ``calls`` (the calls table), in the table's order."""
     low, high = pcn_interval(numbers(calls["erbb2_log2"]), numbers(calls["erbb2_se_log2"]))
@@ -361,6 +376,7 @@ def calls_page(calls: pd.DataFrame) -> str:
         Column("Locus pCN (the call's)", _locus_cell, "num"),
         Column("z (SE above diploid)", lambda r: _num(_float(r, "erbb2_z"), 1), "num"),
         Column("Focal z", lambda r: _num(_float(r, "focal_z"), 1), "num"),
+        Column("Size-weighted z (focal z)", _weighted_cell, "num"),
         Column("Detection limit, locus pCN", lambda r: _num(_float(r, "lod_pcn"), 2), "num"),
         Column("Tumour fraction (95% CI)", _tf_cell, "num"),
         Column("Reason", lambda r: _esc(_str(r, "reason")), "words"),
@@ -372,7 +388,10 @@ def calls_page(calls: pd.DataFrame) -> str:
         "segment, the baseline's amplicon for an on-treatment draw, or the ERBB2 bins): "
         "<i>z</i> is how many standard errors its log2 stands above diploid, <i>focal z</i> "
         "above its higher flank, and the detection limit the smallest locus pCN the sample "
-        "could have called amplified. The trajectory plots the <i>gene-bin</i> pCN, with its "
+        "could have called amplified. The same two tests run on the size-weighted coverage "
+        "(short fragments, richer in tumour DNA, counted more), each track at thresholds "
+        "raised for the two; its log2 is not a copy ratio, so every pCN comes from all "
+        "fragments. The trajectory plots the <i>gene-bin</i> pCN, with its "
         "95% interval. pCN is in copies per diploid genome (2 = no gain). "
         f'<span class="ne">NOT EVALUABLE</span> ({n_bad} of {len(rows)}): the sample '
         "could not support a call; its values are shown but are not a result."

@@ -2,9 +2,12 @@
 
 `test_slurm_toy_workflow` proves the harness and the profile on a three-rule
 workflow in about a minute. `test_workflow_slurm_matches_local` runs the
-project's workflow on the simulator's `test` cohort twice, locally and through
-SLURM, and asserts that both give the same ERBB2 calls and responses. Both print
-wall times and job counts (see them with `pytest -rP` or `-s`).
+project's workflow through SLURM on the good samples of the simulator's `test`
+cohort (three normals, two patients) and asserts that it gives the same ERBB2
+calls and responses as the local run of the same samples, which the
+fault-injection test compares with too (the ``undisturbed`` fixture, run once
+for both). Both print wall times and job counts (see them with `pytest -rP` or
+`-s`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import collections
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,12 +25,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.integration.conftest import good_study
+
 from .slurm import ACCOUNT, PARTITION, SlurmCluster
 
 REPO = Path(__file__).parents[2]
 VENV_BIN = Path(sys.executable).parent
 SLURM_PROFILE = REPO / "workflow" / "profiles" / "slurm"
-LOCAL_PROFILE = REPO / "workflow" / "profiles" / "default"
 # Hard limit of one Snakemake run, in seconds.
 RUN_LIMIT = 900
 
@@ -275,60 +278,26 @@ RESULT_TABLES = (
 TARGETS = ("results/response/timepoints.tsv", "results/response/patients.tsv")
 
 
-def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Path) -> None:
-    """The project's workflow gives the same calls and responses on SLURM as locally."""
+def test_workflow_slurm_matches_local(
+    slurm_cluster: SlurmCluster, test_cohort: Path, undisturbed: Path, tmp_path: Path
+) -> None:
+    """The project's workflow gives the same calls and responses on SLURM as locally (the
+    local run is the ``undisturbed`` one the fault-injection test compares with too)."""
     snakefile = REPO / "Snakefile"
     if not snakefile.exists():
         pytest.skip(f"the workflow is not written yet: no {snakefile}")
-    cohort = tmp_path / "cohort"
-    subprocess.run(
-        [
-            str(VENV_BIN / "cfdna-erbb2"),
-            "simulate",
-            "--preset",
-            "test",
-            "--outdir",
-            str(cohort),
-            "--seed",
-            "7",
-        ],
-        env=_env(),
-        check=True,
-        timeout=300,
-    )
-    local_dir, slurm_dir = tmp_path / "local", tmp_path / "slurm"
-    shutil.copytree(cohort, local_dir)
-    shutil.copytree(cohort, slurm_dir)
-
-    def common(workdir: Path) -> list[str]:
-        return ["-s", str(snakefile), "--configfile", str(workdir / "config.yaml")]
-
-    local_log = tmp_path / "local.log"
-    local_wall = _snakemake(
-        [
-            *common(local_dir),
-            "--workflow-profile",
-            str(LOCAL_PROFILE),
-            "--cores",
-            "2",
-            "--",
-            *TARGETS,
-        ],
-        local_dir,
-        local_log,
-    )
+    slurm_dir = good_study(test_cohort, tmp_path / "slurm")
+    common = ["-s", str(snakefile), "--configfile", str(slurm_dir / "config.yaml")]
     slurm_log = tmp_path / "slurm.log"
     since = time.time()
     slurm_wall = _snakemake(
-        [*common(slurm_dir), *_slurm_args(slurm_cluster), "--", *TARGETS], slurm_dir, slurm_log
+        [*common, *_slurm_args(slurm_cluster), "--", *TARGETS], slurm_dir, slurm_log
     )
 
     submitted = _submitted_rule_jobs(slurm_log)
     local = _local_rule_jobs(slurm_log)
     jobs = _wait_for_accounting(slurm_cluster, since, expected=sum(submitted.values()))
     by_rule = collections.Counter(job["Rule"] for job in jobs)
-    local_run_jobs = _local_rule_jobs(local_log) + _submitted_rule_jobs(local_log)
-    print(f"local run:  {local_wall:.1f} s wall, {local_run_jobs.total()} jobs, all on this host")
     print(
         f"SLURM run:  {slurm_wall:.1f} s wall, {len(jobs)} jobs through SLURM "
         f"{dict(sorted(by_rule.items()))}, {sum(local.values())} local "
@@ -343,9 +312,9 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
     # Issue 13: one SLURM job per sample for its chain (input check, alignment, BAM QC
     # with bin coverage and samtools stats); a normal's check is a job of its own (the bin
     # size waits for the normals' read counts). The bins' GC content is one job for the
-    # panel's references. 12 samples, 3 of them normals: 34 SLURM jobs where there were 66
-    # (48 of them the chain's).
-    sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    # panel's references. The test cohort's 12 samples (3 normals) make 34 SLURM jobs where
+    # there were 66 (48 of them the chain's); the 5 good samples here make 20.
+    sheet = pd.read_csv(slurm_dir / "samples.tsv", sep="\t")
     n_samples, n_normals = len(sheet), int((sheet["kind"] == "normal").sum())
     assert dict(by_rule) == {
         "sample_align_check_fastq_qc_bam": n_samples - n_normals,
@@ -361,7 +330,7 @@ def test_workflow_slurm_matches_local(slurm_cluster: SlurmCluster, tmp_path: Pat
 
     for table in RESULT_TABLES:
         pd.testing.assert_frame_equal(
-            _read_sorted(local_dir / table),
+            _read_sorted(undisturbed / table),
             _read_sorted(slurm_dir / table),
             check_exact=False,
             rtol=0,

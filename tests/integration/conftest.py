@@ -71,10 +71,29 @@ def copy_study(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture(scope="session")
-def test_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The simulator's `test` preset with reads and true-alignment BAMs (made once)."""
-    return simulate(tmp_path_factory.mktemp("cohort") / "study", "--bam")
+#: The good samples of the `test` cohort: three normals, two patients' baselines. Their
+#: undisturbed run (the ``undisturbed`` fixture, tests/conftest.py) is what the fault run and
+#: the SLURM run must reproduce.
+GOOD = ["HD01", "HD02", "HD03", "P01_D1", "P03_D1"]
+
+
+def read_sheet(study: Path) -> pd.DataFrame:
+    return pd.read_csv(study / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+
+
+def write_sheet(study: Path, sheet: pd.DataFrame) -> None:
+    """Cells as they are (no CSV quoting: a quote in a file name is part of the name)."""
+    lines = ["\t".join(sheet.columns)]
+    lines += ["\t".join(str(v) for v in row) for row in sheet.itertuples(index=False)]
+    (study / "samples.tsv").write_text("\n".join(lines) + "\n")
+
+
+def good_study(test_cohort: Path, dst: Path) -> Path:
+    """A copy of the `test` cohort at ``dst`` with the ``GOOD`` samples alone in its sheet."""
+    study = copy_study(test_cohort, dst)
+    sheet = read_sheet(study)
+    write_sheet(study, sheet[sheet["sample"].isin(GOOD)])
+    return study
 
 
 @pytest.fixture(scope="session")

@@ -23,44 +23,27 @@ import pandas as pd
 import pysam
 import pytest
 
-from .conftest import BIN, REPO, copy_study, job_counts, read_tsv, snakemake, tool_env
+from .conftest import (
+    BIN,
+    GOOD,
+    REPO,
+    good_study,
+    job_counts,
+    read_sheet,
+    read_tsv,
+    snakemake,
+    tool_env,
+    write_sheet,
+)
 
 pytestmark = pytest.mark.slow
 
-#: The good samples: three normals, two patients' baselines.
-GOOD = ["HD01", "HD02", "HD03", "P01_D1", "P03_D1"]
 #: Sheet names get hostile file names: a space, quotes, and a command substitution that
 #: would create PWNED if a path ever reached a shell unquoted.
 HOSTILE = {"HD02": "HD 02 $(touch PWNED) 'q'", "P01_D1": 'P01 "d1"; $(touch PWNED)'}
 #: Columns that must match the undisturbed run exactly (everything measured).
 COMPARED = ["erbb2_log2", "erbb2_pcn", "locus_log2", "erbb2_z", "focal_z", "lod_pcn",
             "systematic_sd", "noise_sd", "amplified", "evaluable", "reason"]  # fmt: skip
-
-
-def read_sheet(study: Path) -> pd.DataFrame:
-    return pd.read_csv(study / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
-
-
-def write_sheet(study: Path, sheet: pd.DataFrame) -> None:
-    """Cells as they are (no CSV quoting: a quote in a file name is part of the name)."""
-    lines = ["\t".join(sheet.columns)]
-    lines += ["\t".join(str(v) for v in row) for row in sheet.itertuples(index=False)]
-    (study / "samples.tsv").write_text("\n".join(lines) + "\n")
-
-
-def good_study(test_cohort: Path, dst: Path) -> Path:
-    study = copy_study(test_cohort, dst)
-    sheet = read_sheet(study)
-    write_sheet(study, sheet[sheet["sample"].isin(GOOD)])
-    return study
-
-
-@pytest.fixture(scope="module")
-def undisturbed(test_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    study = good_study(test_cohort, tmp_path_factory.mktemp("undisturbed") / "study")
-    result = snakemake(study)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return study
 
 
 def _foreign_bam(path: Path) -> None:

@@ -18,6 +18,7 @@ from matplotlib.image import imread
 from cfdna_erbb2 import __version__
 from cfdna_erbb2.plots.style import RESPONSE_LOOK
 from cfdna_erbb2.report_html import RUO_NOTE
+from cfdna_erbb2.tsv import fixed
 
 from .conftest import read_tsv
 
@@ -117,6 +118,12 @@ def test_the_calls_can_be_read_and_the_not_evaluable_draw_is_marked(
         else:
             assert row[4] == ("amplified" if rec["amplified"] else "not amplified"), row
         assert row[-1] == rec["reason"]
+        # Column 10: the size-weighted track's z (focal z), tested on every demo draw.
+        weighted = f"{fixed(rec['sw_z'], 1)} ({fixed(rec['sw_focal_z'], 1)})"
+        if rec["call_track"] == "size_weighted":
+            weighted += " called on this track"
+        tested = rec["tracks"] == 2 and np.isfinite(rec["sw_z"])
+        assert row[9] == (weighted if tested else ""), (row, rec)
     # The QC table's reason is the QC reason: empty for a sample that passes.
     qc = read_tsv(fastq_study / "results" / "qc" / "qc.tsv").set_index("sample")
     assert qc.loc[bad, "reason"].str.contains("read pairs < ").all()

@@ -102,6 +102,11 @@ def cohort_calls() -> pd.DataFrame:
     table["locus_source"] = np.where(table["evaluable"], "segment", "")
     table["erbb2_z"] = [26.4, 6.1, 20.0, np.nan, 3.1, 2.7, -0.3]
     table["focal_z"] = [22.9, 5.0, 18.0, np.nan, 2.0, 1.0, 0.1]
+    table["tracks"] = [2, 2, 2, 2, 2, 1, 2]
+    table["tracks_reason"] = ["", "", "", "", "", "C-d21 has no measured fragment lengths", ""]
+    table["sw_z"] = [30.2, 4.9, 23.5, np.nan, 3.4, np.nan, 0.2]
+    table["sw_focal_z"] = [26.0, 4.4, 20.1, np.nan, 2.2, np.nan, -0.4]
+    table["call_track"] = ["all", "size_weighted", "all", "", "", "", ""]
     table["tumour_fraction"] = [0.171, 0.077, np.nan, np.nan, np.nan, np.nan, np.nan]
     table["tf_low"] = [0.104, 0.030, np.nan, np.nan, np.nan, np.nan, np.nan]
     table["tf_high"] = [0.293, 0.116, 0.05, np.nan, 0.05, 0.05, 0.04]
@@ -192,6 +197,15 @@ def test_calls_page_puts_the_readers_columns_first_and_marks_not_evaluable() -> 
     assert rows["C-d0"][-2] == "not detected" and rows["B-d21"][-2] == "not evaluable"
     assert rows["B-d21"][-1] == f"not evaluable: {CAUSE}"
     assert rows["N1"][7] == "-0.3"
+    # The size-weighted track: its z (focal z), which track called, or why it was not tested.
+    weighted = table.header.index("Size-weighted z (focal z)")
+    assert rows["A-d0"][weighted] == "30.2 (26.0)"
+    assert rows["A-d21"][weighted] == "4.9 (4.4) called on this track"
+    assert rows["C-d21"][weighted] == "not tested: C-d21 has no measured fragment lengths"
+    assert rows["B-d21"][weighted] == "" and rows["N1"][weighted] == "0.2 (-0.4)"
+    # A calls table from before the tracks (or CNVkit output from elsewhere) still reads.
+    old = calls.drop(columns=["tracks", "tracks_reason", "sw_z", "sw_focal_z", "call_track"])
+    assert {row[weighted] for row in read_page(report_html.calls_page(old)).rows} == {""}
 
 
 def test_qc_page_gives_every_sample_and_its_qc_reason() -> None:
