@@ -527,12 +527,13 @@ def alignment(inp: Inputs, args: argparse.Namespace) -> tuple[list[Row], dict[st
 def qc_and_coverage(
     inp: Inputs, bam: Path, sample: str, pairs: int, config: Mapping[str, Any], stage: str
 ) -> tuple[list[Row], dict[str, Path]]:
-    """Rule qc_bam on one BAM: the QC metrics and the bins' coverage in one pass, then
-    samtools stats and idxstats."""
+    """Rule qc_bam on one BAM: the QC metrics and the bins' coverage of both tracks (all
+    fragments alike, and size-weighted) in one pass, then samtools stats and idxstats."""
     out = {
         "metrics": RUN / "qc" / f"{sample}.bam_qc.json",
         "hist": RUN / "qc" / f"{sample}.fraglen.tsv",
         "cnn": RUN / "cnvkit" / "coverage" / f"{sample}.targetcoverage.cnn",
+        "cnn_sw": RUN / "cnvkit" / "coverage" / f"{sample}.sizeweighted.targetcoverage.cnn",
         "stats": RUN / "qc" / "samtools" / f"{sample}.stats",
         "idxstats": RUN / "qc" / "samtools" / f"{sample}.idxstats",
     }
@@ -542,14 +543,15 @@ def qc_and_coverage(
         "qc_bam", f"qc_bam_{sample}",
         input={"bam": str(bam), "bai": f"{bam}.bai", "bins": str(inp.bins)},
         output={k: str(out[k]) for k in ("metrics", "hist", "stats", "idxstats")}
-        | {"coverage": str(out["cnn"])},
-        params={"min_mapq": config["alignment"]["min_mapq"]},
+        | {"coverage": str(out["cnn"]), "weighted": str(out["cnn_sw"])},
+        params={"min_mapq": config["alignment"]["min_mapq"],
+                "short_weight": config["erbb2"]["short_fragment_weight"]},
         wildcards={"sample": sample},
     )  # fmt: skip
     total = stage == "after"
     rows = [
         _row(
-            f"qc_bam with bin coverage and samtools stats ({sample}, {pairs:,} pairs)",
+            f"qc_bam with both tracks' coverage and samtools stats ({sample}, {pairs:,} pairs)",
             "qc_bam",
             stage,
             m_qc,
@@ -560,10 +562,13 @@ def qc_and_coverage(
 
 
 def synthesize_normals(
-    cnn: Path, qc: Path, n: int, factor: float, seed: int
-) -> tuple[list[str], list[Path], list[Path]]:
+    cnn: Path, cnn_sw: Path, qc: Path, n: int, factor: float, weight: float, seed: int
+) -> tuple[list[str], list[Path], list[Path], list[Path]]:
     """``n`` normals' coverage files from one: its read counts per bin scaled by ``factor``,
-    each normal drawn with Poisson noise; their QC files say ``factor`` times the read pairs."""
+    each normal drawn with Poisson noise; their QC files say ``factor`` times the read pairs.
+    The short and long fragments' reads of a bin (from the two tracks: the size-weighted one
+    counts short fragments ``weight`` times) are drawn apart, and each normal's size-weighted
+    coverage is made from its own draw, as qc_bam counts it."""
     import numpy as np
     import pandas as pd
     from cnvlib.params import NULL_LOG2_COVERAGE
@@ -571,26 +576,37 @@ def synthesize_normals(
     from cfdna_erbb2.simulate.reads import DEFAULT_READ_LENGTH
 
     table = pd.read_csv(cnn, sep="\t", dtype={"chromosome": str}, keep_default_na=False)
+    weighted = pd.read_csv(cnn_sw, sep="\t", dtype={"chromosome": str}, keep_default_na=False)
     length = (table["end"] - table["start"]).to_numpy(dtype=float)
-    reads = table["depth"].to_numpy(dtype=float) * length / DEFAULT_READ_LENGTH * factor
+    per_read = length / DEFAULT_READ_LENGTH * factor
+    reads = table["depth"].to_numpy(dtype=float) * per_read
+    extra = weighted["depth"].to_numpy(dtype=float) * per_read - reads
+    short = np.clip(extra / (weight - 1.0), 0.0, reads) if weight != 1.0 else 0.0 * reads
     metrics = json.loads(qc.read_text())
     rng = np.random.default_rng(seed)
-    names, cnns, qcs = [], [], []
-    for i in range(1, n + 1):
-        name = f"HD{i:02d}"
-        depth = rng.poisson(reads) * DEFAULT_READ_LENGTH / length
+    names, cnns, cnns_sw, qcs = [], [], [], []
+
+    def write(frame: pd.DataFrame, depth: np.ndarray, path: Path) -> None:
         with np.errstate(divide="ignore"):
             log2 = np.where(depth > 0, np.log2(depth), NULL_LOG2_COVERAGE)
-        path = RUN / "normals" / f"{name}.targetcoverage.cnn"
         path.parent.mkdir(parents=True, exist_ok=True)
-        table.assign(depth=depth, log2=log2).to_csv(path, sep="\t", index=False)
+        frame.assign(depth=depth, log2=log2).to_csv(path, sep="\t", index=False)
+
+    for i in range(1, n + 1):
+        name = f"HD{i:02d}"
+        n_short, n_long = rng.poisson(short), rng.poisson(reads - short)
+        path = RUN / "normals" / f"{name}.targetcoverage.cnn"
+        path_sw = RUN / "normals" / f"{name}.sizeweighted.targetcoverage.cnn"
+        write(table, (n_short + n_long) * DEFAULT_READ_LENGTH / length, path)
+        write(weighted, (weight * n_short + n_long) * DEFAULT_READ_LENGTH / length, path_sw)
         qc_path = RUN / "normals" / f"{name}.bam_qc.json"
         pairs = round(float(metrics["read_pairs"]) * factor)
         qc_path.write_text(json.dumps({**metrics, "sample": name, "read_pairs": pairs}))
         names.append(name)
         cnns.append(path)
+        cnns_sw.append(path_sw)
         qcs.append(qc_path)
-    return names, cnns, qcs
+    return names, cnns, cnns_sw, qcs
 
 
 def fasta_stats_seconds(inp: Inputs) -> tuple[float, float, int]:
@@ -610,12 +626,19 @@ def fasta_stats_seconds(inp: Inputs) -> tuple[float, float, int]:
 
 def panel(
     inp: Inputs, args: argparse.Namespace, config: Mapping[str, Any], normal: Mapping[str, Path]
-) -> tuple[list[Row], Path, list[str]]:
-    """Rules panel_members, bin_content and cnvkit_reference on ``--normals`` synthesized
-    normals."""
+) -> tuple[list[Row], dict[str, Path], list[str]]:
+    """Rules panel_members, bin_content and cnvkit_reference (both tracks' references) on
+    ``--normals`` synthesized normals; returns the references and the panel's members."""
     factor = args.pairs / args.normal_pairs
-    names, cnns, qcs = synthesize_normals(
-        normal["cnn"], normal["metrics"], args.normals, factor, args.seed
+    weight = float(config["erbb2"]["short_fragment_weight"])
+    names, cnns, cnns_sw, qcs = synthesize_normals(
+        normal["cnn"],
+        normal["cnn_sw"],
+        normal["metrics"],
+        args.normals,
+        factor,
+        weight,
+        args.seed,
     )
     rdir = RUN / "cnvkit" / "reference"
     members = rdir / "panel_members.tsv"
@@ -632,12 +655,13 @@ def panel(
         input={"bins": str(inp.bins), "fasta": str(inp.fasta), "fai": str(inp.fai)},
         output={"content": str(content)},
     )  # fmt: skip
-    reference = rdir / "panel.cnn"
+    refs = {"ref": rdir / "panel.cnn", "sw": rdir / "panel.sizeweighted.cnn"}
     m_ref = run_script(
         "cnvkit_reference", "cnvkit_reference",
-        input={"target": [str(p) for p in cnns], "members": str(members), "fasta": str(inp.fasta),
-               "fai": str(inp.fai), "bins": str(inp.bins), "content": str(content)},
-        output={"reference": str(reference)},
+        input={"target": [str(p) for p in cnns], "target_sw": [str(p) for p in cnns_sw],
+               "members": str(members), "fasta": str(inp.fasta), "fai": str(inp.fai),
+               "bins": str(inp.bins), "content": str(content)},
+        output={k: str(v) for k, v in refs.items()},
     )  # fmt: skip
     gc_wall, gc_cpu, bins_bp = fasta_stats_seconds(inp)
     k = GRCH38_ACCESSIBLE_BP / bins_bp
@@ -650,9 +674,9 @@ def panel(
         Row("bin_content, GRCh38 estimate", "bin_content", "panel",
             f"GC part x{k:.0f} (bp of bins)", m_content.wall_s + gc_wall * (k - 1),
             m_content.cpu_s + gc_cpu * (k - 1), m_content.peak_mb),
-        _row(f"cnvkit_reference ({n} normals)", "cnvkit_reference", "panel", m_ref),
+        _row(f"cnvkit_reference ({n} normals, both tracks)", "cnvkit_reference", "panel", m_ref),
     ]  # fmt: skip
-    return rows, reference, names
+    return rows, {**refs, "members": members}, names
 
 
 def empty_panel(path: Path) -> Path:
@@ -684,20 +708,24 @@ def calls_and_plots(
     inp: Inputs,
     config: Mapping[str, Any],
     sample: Mapping[str, Path],
-    reference: Path,
+    reference: Mapping[str, Path],
     normals: Sequence[str],
     normal_hist: Path,
 ) -> tuple[list[Row], dict[str, Any]]:
     """Rules cnvkit_fix_segment, erbb2_call (a baseline and an on-treatment draw) and
     plot_sample for the sample; the tumour-fraction fit timed alone."""
     cnr, cns = RUN / "cnvkit" / f"{SAMPLE}.cnr", RUN / "cnvkit" / f"{SAMPLE}.cns"
+    cnr_sw = RUN / "cnvkit" / f"{SAMPLE}.sizeweighted.cnr"
     m_fix = run_script(
         "cnvkit_fix_segment", "cnvkit_fix_segment",
-        input={"target": str(sample["cnn"]), "reference": str(reference)},
-        output={"cnr": str(cnr), "cns": str(cns)}, wildcards={"sample": SAMPLE},
+        input={"target": str(sample["cnn"]), "reference": str(reference["ref"]),
+               "target_sw": str(sample["cnn_sw"]), "reference_sw": str(reference["sw"])},
+        output={"cnr": str(cnr), "cns": str(cns), "cnr_sw": str(cnr_sw)},
+        params={"gene": config["gene"]}, wildcards={"sample": SAMPLE},
     )  # fmt: skip
     params = {"erbb2": config["erbb2"], "gene": config["gene"]}
-    call = {"cnr": str(cnr), "cns": str(cns), "qc": str(sample["metrics"])}
+    call = {"cnr": str(cnr), "cns": str(cns), "cnr_sw": str(cnr_sw), "qc": str(sample["metrics"]),
+            "members": str(reference["members"])}  # fmt: skip
     call["panel"] = str(empty_panel(RUN / "erbb2" / "panel.tsv"))
     base = RUN / "erbb2" / f"{SAMPLE}.tsv"
     m_base = run_script(
@@ -728,7 +756,10 @@ def calls_and_plots(
         wildcards={"sample": SAMPLE, "group": SAMPLE},
     )  # fmt: skip
     rows = [
-        _row("cnvkit_fix_segment (fix + CBS)", "cnvkit_fix_segment", "after", m_fix, in_total=True),
+        _row(
+            "cnvkit_fix_segment (fix + CBS; size-weighted fix)", "cnvkit_fix_segment", "after",
+            m_fix, in_total=True,
+        ),
         _row("erbb2_call, baseline draw", "erbb2_call", "after", m_base),
         _row(
             "erbb2_call, on-treatment draw (+ informed TF)", "erbb2_call", "after", m_later,
@@ -748,7 +779,7 @@ def calls_and_plots(
 
 
 #: Fields of the ERBB2 call shown in the summary (a check that the run measured something).
-RESULT_FIELDS = ("amplified", "erbb2_pcn", "erbb2_z", "noise_sd", "evaluable")
+RESULT_FIELDS = ("amplified", "erbb2_pcn", "erbb2_z", "sw_z", "tracks", "noise_sd", "evaluable")
 
 
 def _first_row(tsv: Path) -> dict[str, Any]:
