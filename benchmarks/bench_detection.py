@@ -280,9 +280,9 @@ def task_normal_bam(args: tuple[Draw, Settings]) -> dict[str, object]:
 
 def weighted_path(path: str | Path) -> Path:
     """The size-weighted sibling of a coverage, reference or .cnr file (``x.cnn`` ->
-    ``x.sw.cnn``)."""
+    ``x.sizeweighted.cnn``, as the workflow names its own)."""
     p = Path(path)
-    return p.with_name(f"{p.stem}.sw{p.suffix}")
+    return p.with_name(f"{p.stem}.sizeweighted{p.suffix}")
 
 
 def write_coverage(

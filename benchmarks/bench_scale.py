@@ -565,10 +565,10 @@ def synthesize_normals(
     cnn: Path, cnn_sw: Path, qc: Path, n: int, factor: float, weight: float, seed: int
 ) -> tuple[list[str], list[Path], list[Path], list[Path]]:
     """``n`` normals' coverage files from one: its read counts per bin scaled by ``factor``,
-    each normal drawn with Poisson noise; their QC files say ``factor`` times the read pairs.
-    The short and long fragments' reads of a bin (from the two tracks: the size-weighted one
-    counts short fragments ``weight`` times) are drawn apart, and each normal's size-weighted
-    coverage is made from its own draw, as qc_bam counts it."""
+    each normal drawn with Poisson noise; their QC files say ``factor`` times the read pairs
+    and measured fragments. The short and long fragments' reads of a bin (from the two
+    tracks: the size-weighted one counts short fragments ``weight`` times) are drawn apart,
+    and each normal's size-weighted coverage is made from its own draw, as qc_bam counts it."""
     import numpy as np
     import pandas as pd
     from cnvlib.params import NULL_LOG2_COVERAGE
@@ -600,8 +600,11 @@ def synthesize_normals(
         write(table, (n_short + n_long) * DEFAULT_READ_LENGTH / length, path)
         write(weighted, (weight * n_short + n_long) * DEFAULT_READ_LENGTH / length, path_sw)
         qc_path = RUN / "normals" / f"{name}.bam_qc.json"
-        pairs = round(float(metrics["read_pairs"]) * factor)
-        qc_path.write_text(json.dumps({**metrics, "sample": name, "read_pairs": pairs}))
+        # Every count scales: fragments_counted too, or the normal would look single-end
+        # (qc.paired_share) and block the size-weighted track.
+        counts = {k: round(float(metrics[k]) * factor)
+                  for k in ("read_pairs", "fragments_counted") if k in metrics}  # fmt: skip
+        qc_path.write_text(json.dumps({**metrics, "sample": name, **counts}))
         names.append(name)
         cnns.append(path)
         cnns_sw.append(path_sw)
@@ -748,11 +751,13 @@ def calls_and_plots(
     table.to_csv(gathered, sep="\t", index=False)
     m_plots = run_script(
         "plot_sample", "plot_sample",
-        input={"cnr": str(cnr), "cns": str(cns), "call": str(base), "refflat": str(inp.refflat),
-               "fraglen": str(sample["hist"]), "normals": str(gathered)},
+        input={"cnr": str(cnr), "cns": str(cns), "cnr_sw": str(cnr_sw), "call": str(base),
+               "refflat": str(inp.refflat), "fraglen": str(sample["hist"]),
+               "normals": str(gathered)},
         output={"genome": str(RUN / "plots" / f"{SAMPLE}.genome.png"),
                 "fragments": str(RUN / "plots" / f"{SAMPLE}.fragments.png")},
-        params={"gene": config["gene"], "normals": list(normals)},
+        params={"gene": config["gene"], "normals": list(normals),
+                "short_weight": config["erbb2"]["short_fragment_weight"]},
         wildcards={"sample": SAMPLE, "group": SAMPLE},
     )  # fmt: skip
     rows = [

@@ -699,6 +699,35 @@ def test_genome_zoom_places_the_gene_from_the_gene_table():
     assert sorted(_texts(ax_t)) == sorted(genes["name"])
 
 
+def test_genome_zoom_draws_the_size_weighted_track_when_given():
+    """Issue 15: the weighted track's bins near the gene as hollow circles, in the zoom only,
+    within the y range; nothing of it without the table."""
+    cnr, cns, genes = genome_tables()
+    weighted = cnr.assign(log2=cnr["log2"] * 1.5)  # an amplicon lifted by short fragments
+    far = (weighted["chromosome"] == "chr17") & (weighted["start"] == 36_000_000)
+    weighted.loc[far, "log2"] = 9.0  # beyond any y range: drawn on the edge
+    fig = plots.genome_figure(cnr, cns, genes=genes, weighted=weighted, short_weight=2.5)
+    ax_g, ax_z, _ax_t = fig.axes
+    assert _points(ax_g, markers="o") == []
+    circles = _points(ax_z, markers="o")
+    near = weighted[(weighted["chromosome"] == "chr17") & (weighted["end"] >= 34_844_167)]
+    near = near[near["start"] <= 40_886_679]
+    assert sorted(x for x, *_ in circles) == sorted((near["start"] + near["end"]) / 2)
+    low, high = ax_z.get_ylim()
+    assert all(low <= y <= high for _x, y, *_ in circles)
+    assert max(y for _x, y, *_ in circles) == high  # the far bin, clipped to the edge
+    hollow = {line.get_markerfacecolor() for line in ax_z.get_lines() if line.get_marker() == "o"}
+    assert hollow == {"none"}
+    legend = ax_z.get_legend()
+    assert legend is not None
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert "bin, short fragments ×2.5 (size-weighted test)" in labels
+    # The plain bins are the same with or without the weighted track.
+    plain = plots.genome_figure(cnr, cns, genes=genes)
+    assert _points(plain.axes[1], markers="o") == []
+    assert sorted(_points(plain.axes[1], markers=".")) == sorted(_points(ax_z, markers="."))
+
+
 def test_genome_matches_bare_and_chr_chromosome_names():
     cnr, cns, genes = genome_tables()
     cnr["chromosome"] = cnr["chromosome"].str.removeprefix("chr")

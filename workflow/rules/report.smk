@@ -31,6 +31,7 @@ rule plot_sample:
     input:
         cnr="results/cnvkit/{sample}.cnr",
         cns="results/cnvkit/{sample}.cns",
+        cnr_sw="results/cnvkit/{sample}.sizeweighted.cnr",
         call="results/erbb2/samples/{sample}.tsv",
         refflat=config["reference"]["refflat"],
         fraglen="results/qc/{sample}.fraglen.tsv",
@@ -59,6 +60,7 @@ rule plot_sample:
     params:
         gene=config["gene"],
         normals=NORMALS,
+        short_weight=config["erbb2"]["short_fragment_weight"],
     script:
         "../scripts/plot_sample.py"
 

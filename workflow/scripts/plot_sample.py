@@ -1,5 +1,6 @@
 """One sample's figures: genome-wide copy ratios and the ERBB2 locus (marked when not
-evaluable), and its fragment-length distribution against the normals'."""
+evaluable; with the size-weighted track's bins when the call tested it), and its
+fragment-length distribution against the normals'."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ with script_log(snakemake.log[0]):
     bins = read_bins(snakemake.input.cnr)
     call = pd.read_csv(snakemake.input.call, sep="\t", keep_default_na=False, na_values=[""])
     evaluable = bool(parse_bool(call["evaluable"].iloc[0]))
+    # The size-weighted track is drawn when the call tested it (not for single-end reads).
+    two_tracks = int(call["tracks"].iloc[0]) == 2 if "tracks" in call.columns else False
     plot_genome(
         bins,
         read_segments(snakemake.input.cns),
@@ -35,6 +38,8 @@ with script_log(snakemake.log[0]):
         not_evaluable=None
         if evaluable
         else not_evaluable_cause(str(call["reason"].fillna("").iloc[0])),
+        weighted=read_bins(snakemake.input.cnr_sw) if two_tracks else None,
+        short_weight=snakemake.params.short_weight,
     )
 
     normals_table = pd.read_csv(snakemake.input.normals, sep="\t")

@@ -24,6 +24,7 @@ from .style import (
     NOT_EVALUABLE,
     ORANGE,
     SIZE_GENOME,
+    SKY_BLUE,
     new_figure,
     not_evaluable_words,
     numbers,
@@ -68,6 +69,8 @@ def genome_figure(
     gene: str = GENE,
     sex: str | None = None,
     not_evaluable: str | None = None,
+    weighted: pd.DataFrame | None = None,
+    short_weight: float | None = None,
 ) -> Figure:
     """A sample's CNVkit copy ratios genome-wide and zoomed on ``gene``.
 
@@ -91,10 +94,15 @@ def genome_figure(
     the refFlat the bins were annotated with) is the one source of gene extents; 'chr17'
     and '17' name the same chromosome. When ``gene`` is not in it, the zoom panel says so.
 
+    ``weighted``: the size-weighted track's bins (``{sample}.sizeweighted.cnr``: short
+    fragments counted ``short_weight`` times), drawn in the zoom as hollow sky-blue circles;
+    its log2 is no copy ratio: a tumour's short fragments lift it over an amplicon.
+
     Needs ``cnr``: chromosome, start, end, gene, log2; ``cns``: chromosome, start, end, log2;
-    ``genes``: chromosome, start, end, name.
+    ``genes``: chromosome, start, end, name; ``weighted``: chromosome, start, end, log2.
     """
     require(cnr, _CNR, table_name="cnr (bins)", plot=_PLOT)
+    sw_bins = _weighted_bins(weighted)
     require(cns, _CNS, table_name="cns (segments)", plot=_PLOT)
     require(genes, _GENES, table_name="genes", plot=_PLOT)
     bins = _for_sex(_positions(cnr).assign(log2=numbers(cnr["log2"])), sex)
@@ -106,9 +114,7 @@ def genome_figure(
     ax_g = fig.add_subplot(grid[0])
     ax_z = fig.add_subplot(grid[1])
     ax_t = fig.add_subplot(grid[2], sharex=ax_z)
-    _draw_genome(ax_g, bins, segs, layout, sample)
-    if sex == "male" and any(_bare(c) == "X" for c in layout.chroms):
-        ax_g.set_title(ax_g.get_title() + "\nmale: chrX drawn relative to one copy", fontsize=10)
+    _draw_genome(ax_g, bins, segs, layout, sample, male=sex == "male")
 
     hit = gene_table[gene_table["name"] == gene]
     bare_to_chrom = {_bare(c): c for c in set(bins["chromosome"]) | set(segs["chromosome"])}
@@ -123,21 +129,33 @@ def genome_figure(
         _mark_gene(ax_g, gene, layout.offset[chrom] + (g_start + g_end) / 2)
     # Not clipped on the right: a panel's data may end at the gene, the chromosome does not.
     window = (max(0.0, g_start - ZOOM_FLANK_BP), g_end + ZOOM_FLANK_BP)
-    _draw_zoom(ax_z, bins, segs, chrom, window, (g_start, g_end), gene)
+    _draw_zoom(ax_z, bins, segs, chrom, window, (g_start, g_end), gene, sw_bins, short_weight)
     if not_evaluable is not None:
         _banner(fig, not_evaluable)
         ax_z.set_title(f"NOT EVALUABLE: no {gene} result. " + ax_z.get_title(), fontsize=11,
                        color=NOT_EVALUABLE.colour, fontweight="bold")  # fmt: skip
-    near = gene_table[
-        (gene_table["chromosome"].map(_bare) == _bare(chrom))
-        & (gene_table["end"] >= window[0])
-        & (gene_table["start"] <= window[1])
-    ]
-    _gene_track(ax_t, near, gene, window)
+    _gene_track(ax_t, _near(gene_table, chrom, window), gene, window)
     ax_t.set_xlim(window)
     ax_t.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / 1e6:.1f}"))
     ax_t.set_xlabel(f"position on chr{_bare(chrom)} (Mb)")
     return fig
+
+
+def _weighted_bins(weighted: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The size-weighted track's bins with numeric positions and log2 (None: not drawn)."""
+    if weighted is None:
+        return None
+    require(weighted, _CNS, table_name="weighted (size-weighted bins)", plot=_PLOT)
+    return _positions(weighted).assign(log2=numbers(weighted["log2"]))
+
+
+def _near(table: pd.DataFrame, chrom: str, window: tuple[float, float]) -> pd.DataFrame:
+    """Rows of ``table`` on ``chrom`` ('chr17' and '17' alike) overlapping ``window``."""
+    return table[
+        (table["chromosome"].map(_bare) == _bare(chrom))
+        & (table["end"] >= window[0])
+        & (table["start"] <= window[1])
+    ]
 
 
 def plot_genome(
@@ -150,10 +168,20 @@ def plot_genome(
     gene: str = GENE,
     sex: str | None = None,
     not_evaluable: str | None = None,
+    weighted: pd.DataFrame | None = None,
+    short_weight: float | None = None,
 ) -> Path:
     """Write :func:`genome_figure` to ``out`` (.png, .svg or .pdf); returns the path."""
     fig = genome_figure(
-        cnr, cns, genes=genes, sample=sample, gene=gene, sex=sex, not_evaluable=not_evaluable
+        cnr,
+        cns,
+        genes=genes,
+        sample=sample,
+        gene=gene,
+        sex=sex,
+        not_evaluable=not_evaluable,
+        weighted=weighted,
+        short_weight=short_weight,
     )
     return save(fig, out)
 
@@ -325,7 +353,13 @@ def _draw_segments(
 
 
 def _draw_genome(
-    ax: Axes, bins: pd.DataFrame, segs: pd.DataFrame, layout: Layout, sample: str | None
+    ax: Axes,
+    bins: pd.DataFrame,
+    segs: pd.DataFrame,
+    layout: Layout,
+    sample: str | None,
+    *,
+    male: bool = False,
 ) -> None:
     """The genome-wide panel: bins and segments of every laid-out chromosome."""
     offset, length, chroms = layout.offset, layout.length, layout.chroms
@@ -360,6 +394,8 @@ def _draw_genome(
         plural = "s" if n_clipped > 1 else ""
         title += f" ({n_clipped} bin{plural} beyond the y range: triangles on its edge)"
     ax.set_title(title, fontsize=11)
+    if male and any(_bare(c) == "X" for c in layout.chroms):
+        ax.set_title(ax.get_title() + "\nmale: chrX drawn relative to one copy", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -405,20 +441,24 @@ def _draw_zoom(
     window: tuple[float, float],
     extent: tuple[float, float],
     gene: str,
+    weighted: pd.DataFrame | None = None,
+    short_weight: float | None = None,
 ) -> None:
-    """The zoom panel: bins and segments of ``chrom`` in ``window``, the gene as a band."""
-    zb = bins[
-        (bins["chromosome"] == chrom) & (bins["end"] >= window[0]) & (bins["start"] <= window[1])
-    ]
-    zs = segs[
-        (segs["chromosome"] == chrom) & (segs["end"] >= window[0]) & (segs["start"] <= window[1])
-    ]
+    """The zoom panel: bins and segments of ``chrom`` in ``window``, the gene as a band;
+    the size-weighted track's bins (``weighted``) as hollow circles when given."""
+    zb, zs = _near(bins, chrom, window), _near(segs, chrom, window)
+    zw = _near(weighted, chrom, window) if weighted is not None else None
     zylim = _log2_limits(
-        np.concatenate([zb["log2"].to_numpy(dtype=float), zs["log2"].to_numpy(dtype=float)])
+        np.concatenate(
+            [zb["log2"].to_numpy(dtype=float), zs["log2"].to_numpy(dtype=float)]
+            + ([zw["log2"].to_numpy(dtype=float)] if zw is not None else [])
+        )
     )
     ax.axvspan(*extent, color=ORANGE, alpha=0.3, lw=0, zorder=1)
     xz = ((zb["start"] + zb["end"]) / 2).to_numpy(dtype=float)
     _draw_bins(ax, xz, zb["log2"].to_numpy(dtype=float), zylim, ms=4)
+    if zw is not None:
+        _draw_weighted(ax, zw, zylim)
     _draw_segments(
         ax,
         np.maximum(zs["start"].to_numpy(dtype=float), window[0]),
@@ -436,18 +476,40 @@ def _draw_zoom(
     )
     ax.tick_params(axis="x", labelbottom=False)
     ax.spines[["top", "right"]].set_visible(False)
-    corner = _emptiest_corner(
-        np.concatenate([xz, np.linspace(zs["start"], zs["end"], 30).ravel()]),
-        np.concatenate([zb["log2"].to_numpy(dtype=float), np.repeat(zs["log2"], 30)]),
-        window,
-        zylim,
-    )
+    xs = [xz, np.linspace(zs["start"], zs["end"], 30).ravel()]
+    ys = [zb["log2"].to_numpy(dtype=float), np.repeat(zs["log2"].to_numpy(dtype=float), 30)]
+    if zw is not None:
+        xs.append(((zw["start"] + zw["end"]) / 2).to_numpy(dtype=float))
+        ys.append(zw["log2"].to_numpy(dtype=float))
+    corner = _emptiest_corner(np.concatenate(xs), np.concatenate(ys), window, zylim)
     handles = [
         Line2D([], [], ls="none", marker=".", ms=8, color=GREY, label="bin"),
         Line2D([], [], color=BLACK, lw=2.6, label="segment"),
         Patch(color=ORANGE, alpha=0.3, label=gene),
     ]
-    ax.legend(handles=handles, loc=corner, fontsize=8, frameon=True, framealpha=0.9, ncols=3)
+    if zw is not None:
+        times = f" ×{short_weight:g}" if short_weight is not None else ""
+        label = f"bin, short fragments{times} (size-weighted test)"
+        circle = Line2D([], [], ls="none", marker="o", ms=5, mfc="none", mec=SKY_BLUE, label=label)
+        handles.insert(1, circle)
+    ncols = 3 if zw is None else 2
+    ax.legend(handles=handles, loc=corner, fontsize=8, frameon=True, framealpha=0.9, ncols=ncols)
+
+
+def _draw_weighted(ax: Axes, bins: pd.DataFrame, ylim: tuple[float, float]) -> None:
+    """The size-weighted track's bins as hollow sky-blue circles, clipped to ``ylim``."""
+    ax.plot(
+        ((bins["start"] + bins["end"]) / 2).to_numpy(dtype=float),
+        np.clip(bins["log2"].to_numpy(dtype=float), *ylim),
+        ls="none",
+        marker="o",
+        ms=3.5,
+        mfc="none",
+        mec=SKY_BLUE,
+        mew=0.9,
+        rasterized=True,
+        zorder=2,
+    )
 
 
 # --- the gene track ---------------------------------------------------------------------------
