@@ -51,7 +51,7 @@ from scipy import stats
 from cfdna_erbb2 import GENE, cnvkit_steps, qc
 from cfdna_erbb2.bins import build_bins
 from cfdna_erbb2.calls import call_draw, panel_table, params_from_config
-from cfdna_erbb2.erbb2 import Erbb2Params, scan_thresholds
+from cfdna_erbb2.erbb2 import NULL_LOG2, Erbb2Params, scan_thresholds
 from cfdna_erbb2.simulate import (
     Genome,
     SampleSpec,
@@ -60,7 +60,8 @@ from cfdna_erbb2.simulate import (
     simulate_sample,
     write_reference,
 )
-from cfdna_erbb2.simulate.tumour import amplicon_interval
+from cfdna_erbb2.simulate.genome import AUTOSOME
+from cfdna_erbb2.simulate.tumour import amplicon_interval, copy_number_track, make_tumour
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -91,6 +92,10 @@ MIN_EXCESS_FOR_RATIO = 0.5
 #: Header of table (d).
 BIAS_COLUMNS = ("depth", "draws", "n", "median error", "robust sd", "sd", "5-95% range",
                 "excess ratio")  # fmt: skip
+#: Header of table (d'): where an excess ratio below 1 comes from.
+DEFICIT_COLUMNS = ("depth", "n", "gene bins", "recentred", "recentred, panel offset removed",
+                   "true amplicon", "amplicon recentred", "centring (log2)",
+                   "panel offset at the gene bins (log2)")  # fmt: skip
 #: Columns of detection_draws.tsv taken from the measurement, in front of the rest.
 MEASURE_COLUMNS = (
     "erbb2_log2",
@@ -540,8 +545,30 @@ def measure_all(
         row.update({k: result.get(k, math.nan) for k in MEASURE_COLUMNS})
         row.update({k: v for k, v in result.items() if k not in row})
         row.update(_informed(genome, draw, ddir, params, panels[draw.depth], meta))
+        row["centre_log2"] = _centring_error(genome, draw, settings, ddir / "sample.cnr")
         rows.append(row)
     return pd.DataFrame(rows), missing
+
+
+def _centring_error(genome: Genome, draw: Draw, settings: Settings, cnr: Path) -> float:
+    """Where CNVkit's centring put the bins that are diploid in the draw's tumour (median log2
+    of the autosomal bins whose tumour copy number is 2, from the simulator's truth; NaN for
+    a draw without a tumour). CNVkit centres on the median bin: a tumour with more of its
+    genome gained than lost lifts that median, so every diploid bin, and every amplicon's
+    excess, sits that much too low; the error grows with TF."""
+    spec = draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
+    if spec is None:
+        return math.nan
+    bps, copies = copy_number_track(genome, make_tumour(genome, spec))
+    bins = pd.read_csv(cnr, sep="\t", usecols=["chromosome", "start", "end", "log2"])
+    index = {name: i for i, name in enumerate(genome.names)}
+    contig = bins["chromosome"].astype(str).map(index).to_numpy(dtype=np.int64)
+    mids = ((bins["start"] + bins["end"]) // 2).to_numpy(dtype=np.int64)
+    state = copies[np.searchsorted(bps, genome.offsets[contig] + mids, side="right") - 1]
+    autosome = np.isin(contig, genome.indices(AUTOSOME))
+    log2 = bins["log2"].to_numpy(dtype=float)
+    keep = autosome & (state == 2) & (log2 > NULL_LOG2 + 1)
+    return float(np.median(log2[keep])) if keep.any() else math.nan
 
 
 def _weighted_cnr(ddir: Path) -> Path | None:
@@ -730,12 +757,74 @@ def summarise(df: pd.DataFrame, params: Erbb2Params) -> str:
         "response compares these excesses between draws)."
     )
 
+    out.append(deficit_table(df, main, depths))
+
     out.append("\n## (e) The null: erbb2_z of draws without an amplicon\n")
     out.append(null_summary(df, params))
 
     out.append("\n## Target check\n")
     out.extend(f"- {line}" for line in target_check(df))
     return "\n".join(out) + "\n"
+
+
+def _excess_ratio(pcn: np.ndarray, excess: np.ndarray) -> str:
+    ratio = (pcn - 2.0) / excess
+    ratio = ratio[np.isfinite(ratio)]
+    return f"{np.median(ratio):.3f}" if len(ratio) else "-"
+
+
+def deficit_table(df: pd.DataFrame, main: pd.DataFrame, depths: Sequence[float]) -> str:
+    """Table (d'): the excess ratio of table (d) taken apart, per depth, on the draws with an
+    expected excess >= MIN_EXCESS_FOR_RATIO: on the gene bins as reported; recentred on the
+    tumour's diploid bins (``centre_log2``, simulator truth: undoes CNVkit's median
+    centring); with the panel's own offset at the gene bins removed too (the mean
+    ``erbb2_log2`` of the depth's TF-0 draws, which share the panel's reference with every
+    draw of that depth); and on the true amplicon (``informed_locus_pcn``)."""
+    rows = []
+    for depth in depths:
+        sub = main[(main.depth == depth) & main["evaluable"].astype(bool)]
+        excess = sub["expected_pcn"].to_numpy(float) - 2.0
+        sub, excess = sub[excess >= MIN_EXCESS_FOR_RATIO], excess[excess >= MIN_EXCESS_FOR_RATIO]
+        if len(sub) == 0 or "centre_log2" not in sub:
+            continue
+        tf0 = df[(df.depth == depth) & (df.kind == "tf0") & df["evaluable"].astype(bool)]
+        tf0_log2 = tf0["erbb2_log2"].to_numpy(float)
+        tf0_log2 = tf0_log2[np.isfinite(tf0_log2)]
+        offset = float(np.mean(tf0_log2)) if len(tf0_log2) > 1 else math.nan
+        offset_se = (
+            float(np.std(tf0_log2, ddof=1) / math.sqrt(len(tf0_log2)))
+            if len(tf0_log2) > 1
+            else math.nan
+        )
+        gene = sub["erbb2_log2"].to_numpy(float)
+        centre = sub["centre_log2"].to_numpy(float)
+        amplicon = sub["informed_locus_pcn"].to_numpy(float)
+        rows.append([
+            f"{depth:g}x", len(sub),
+            _excess_ratio(2.0 * 2.0**gene, excess),
+            _excess_ratio(2.0 * 2.0 ** (gene - centre), excess),
+            _excess_ratio(2.0 * 2.0 ** (gene - centre - offset), excess),
+            _excess_ratio(amplicon, excess),
+            _excess_ratio(amplicon * 2.0**-centre, excess),
+            f"{np.nanmedian(centre):+.4f}",
+            f"{offset:+.4f} ± {offset_se:.4f} ({len(tf0_log2)} TF-0 draws)",
+        ])  # fmt: skip
+    if not rows:
+        return ""
+    return "\n".join([
+        "\n## (d') Where an excess ratio below 1 comes from (same draws as (d))\n",
+        _md(DEFICIT_COLUMNS, rows),
+        "\nMedian excess ratios, (pCN - 2) / (expected pCN - 2). *gene bins*: erbb2_pcn as "
+        "reported. *recentred*: the gene bins' log2 minus *centring*, the median log2 of the "
+        "bins that are diploid in the draw's tumour (simulator truth): CNVkit centres on the "
+        "median bin, and a tumour with more of its genome gained than lost lifts it, so "
+        "diploid bins and every excess sit too low by an amount that grows with TF (the "
+        "pipeline's tumour copies undo it with the fitted centre_pcn). *panel offset "
+        "removed*: also minus the mean erbb2_log2 of the depth's TF-0 draws, the error of "
+        "the 3-normal panel's reference at the gene bins, which every draw of that depth "
+        "shares (one panel per depth), so a median over draws does not average it away. "
+        "*true amplicon*: informed_locus_pcn, the draw measured over the true amplicon.",
+    ])  # fmt: skip
 
 
 @dataclass(frozen=True)
