@@ -61,6 +61,7 @@ from cfdna_erbb2.simulate import (
     write_reference,
 )
 from cfdna_erbb2.simulate.genome import AUTOSOME
+from cfdna_erbb2.simulate.reads import DEFAULT_READ_LENGTH
 from cfdna_erbb2.simulate.tumour import amplicon_interval, copy_number_track, make_tumour
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,10 +174,17 @@ class Settings:
     short_weight: float = 2.5
     #: ``cnvkit_steps.GC_EXCLUDE_BP``: the copy ratios' GC curve is learned away from ERBB2.
     gc_exclude_bp: int = cnvkit_steps.GC_EXCLUDE_BP
+    #: Read length (bp) of every simulated read pair (``--read-length``); the read pairs of
+    #: a draw stay those of its depth at the simulator's default read length, so the same
+    #: seed gives the same fragments and only the reads' length differs.
+    read_length: int = DEFAULT_READ_LENGTH
 
     @property
     def fingerprint(self) -> str:
-        text = json.dumps(self.__dict__, sort_keys=True)
+        keys = dict(self.__dict__)
+        if keys["read_length"] == DEFAULT_READ_LENGTH:
+            del keys["read_length"]  # caches made before the option keep their key
+        text = json.dumps(keys, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
@@ -265,7 +273,13 @@ def _genome() -> Genome:
 def _simulate(draw: Draw, settings: Settings, outdir: Path) -> dict[str, object]:
     seed = derive_seed(settings.genome_seed, draw.name)
     tumour = draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
-    spec = SampleSpec(draw.name, tumour_fraction=draw.tf, depth=draw.depth, seed=seed)
+    spec = SampleSpec(
+        draw.name,
+        tumour_fraction=draw.tf,
+        depth=draw.depth * settings.read_length / DEFAULT_READ_LENGTH,
+        read_length=settings.read_length,
+        seed=seed,
+    )
     truth = simulate_sample(_genome(), spec, outdir, bam=True, fastq=False, tumour=tumour)
     truth["seed"] = seed
     return truth
@@ -1005,13 +1019,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--depths", type=float, nargs="+", help="only these depths (default: 0.5 1 2)"
     )
+    parser.add_argument(
+        "--read-length",
+        type=int,
+        default=DEFAULT_READ_LENGTH,
+        help="bp of each simulated read (default %(default)s); a draw keeps the read pairs "
+        "of its depth at the default length, so only the reads' length changes",
+    )
     add_common_options(parser, ROOT / "config" / "config.yaml")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, force=True)
 
     config = yaml.safe_load(args.config.read_text())
     params = parse_params(config, args.param)
-    settings = settings_from(config, args.genome_seed)
+    settings = replace(settings_from(config, args.genome_seed), read_length=args.read_length)
     draws = plan(args.quick, args.reps_scale, args.depths)
     t0 = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
