@@ -51,6 +51,7 @@ from scipy import stats
 from cfdna_erbb2 import GENE, cnvkit_steps, qc
 from cfdna_erbb2.bins import build_bins
 from cfdna_erbb2.calls import call_draw, panel_table, params_from_config
+from cfdna_erbb2.cnvio import read_bins
 from cfdna_erbb2.erbb2 import NULL_LOG2, Erbb2Params, scan_thresholds
 from cfdna_erbb2.simulate import (
     Genome,
@@ -270,9 +271,14 @@ def _genome() -> Genome:
     return _GENOME
 
 
+def _tumour_spec(draw: Draw, settings: Settings) -> TumourSpec | None:
+    """The draw's tumour design (None without a tumour), seeded from its name."""
+    return draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
+
+
 def _simulate(draw: Draw, settings: Settings, outdir: Path) -> dict[str, object]:
     seed = derive_seed(settings.genome_seed, draw.name)
-    tumour = draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
+    tumour = _tumour_spec(draw, settings)
     spec = SampleSpec(
         draw.name,
         tumour_fraction=draw.tf,
@@ -570,11 +576,11 @@ def _centring_error(genome: Genome, draw: Draw, settings: Settings, cnr: Path) -
     a draw without a tumour). CNVkit centres on the median bin: a tumour with more of its
     genome gained than lost lifts that median, so every diploid bin, and every amplicon's
     excess, sits that much too low; the error grows with TF."""
-    spec = draw.tumour(derive_seed(settings.genome_seed, draw.name, "tumour"))
+    spec = _tumour_spec(draw, settings)
     if spec is None:
         return math.nan
     bps, copies = copy_number_track(genome, make_tumour(genome, spec))
-    bins = pd.read_csv(cnr, sep="\t", usecols=["chromosome", "start", "end", "log2"])
+    bins = read_bins(cnr)
     index = {name: i for i, name in enumerate(genome.names)}
     contig = bins["chromosome"].astype(str).map(index).to_numpy(dtype=np.int64)
     mids = ((bins["start"] + bins["end"]) // 2).to_numpy(dtype=np.int64)
@@ -799,17 +805,15 @@ def deficit_table(df: pd.DataFrame, main: pd.DataFrame, depths: Sequence[float])
         sub = main[(main.depth == depth) & main["evaluable"].astype(bool)]
         excess = sub["expected_pcn"].to_numpy(float) - 2.0
         sub, excess = sub[excess >= MIN_EXCESS_FOR_RATIO], excess[excess >= MIN_EXCESS_FOR_RATIO]
-        if len(sub) == 0 or "centre_log2" not in sub:
+        if len(sub) == 0:
             continue
         tf0 = df[(df.depth == depth) & (df.kind == "tf0") & df["evaluable"].astype(bool)]
         tf0_log2 = tf0["erbb2_log2"].to_numpy(float)
         tf0_log2 = tf0_log2[np.isfinite(tf0_log2)]
-        offset = float(np.mean(tf0_log2)) if len(tf0_log2) > 1 else math.nan
-        offset_se = (
-            float(np.std(tf0_log2, ddof=1) / math.sqrt(len(tf0_log2)))
-            if len(tf0_log2) > 1
-            else math.nan
-        )
+        offset, offset_se = math.nan, math.nan
+        if len(tf0_log2) > 1:
+            offset = float(np.mean(tf0_log2))
+            offset_se = float(np.std(tf0_log2, ddof=1) / math.sqrt(len(tf0_log2)))
         gene = sub["erbb2_log2"].to_numpy(float)
         centre = sub["centre_log2"].to_numpy(float)
         amplicon = sub["informed_locus_pcn"].to_numpy(float)

@@ -29,14 +29,13 @@ Seconds on one core.
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cfdna_erbb2.erbb2 import MAD_TO_SD, MIN_PANEL_FOR_SYSTEMATIC, Erbb2Params, systematic_sd
+from cfdna_erbb2.erbb2 import MIN_PANEL_FOR_SYSTEMATIC, Erbb2Params, _mapd, systematic_sd
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "ichorcna-normals-hg38" / "normals_hg38_1Mb.tsv.gz"
@@ -55,9 +54,10 @@ def load_donors(path: Path = DATA) -> tuple[np.ndarray, np.ndarray]:
 
 
 def noise_sd(ratio: np.ndarray, same_chrom: np.ndarray) -> np.ndarray:
-    """Robust sd of neighbouring-bin differences (per column), within chromosomes."""
-    diffs = np.abs(np.diff(ratio, axis=0)[same_chrom])
-    return np.median(diffs, axis=0) / (math.sqrt(2.0) * MAD_TO_SD)
+    """Per column, the call's own bin noise (:func:`cfdna_erbb2.erbb2.bin_noise`'s robust sd
+    of neighbouring-bin differences within chromosomes)."""
+    starts = np.flatnonzero(~same_chrom) + 1
+    return np.array([_mapd(np.split(column, starts))[1] for column in ratio.T])
 
 
 def panel_systematic(panel: np.ndarray, same_chrom: np.ndarray, floor: float) -> np.ndarray:
